@@ -1,0 +1,44 @@
+# capgap: `make run` builds the warehouse on the offline sample; `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: setup run test dev lint lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+$(DAGSTER_HOME):
+	mkdir -p $@
+
+run: setup $(DAGSTER_HOME)
+	$(BIN)/capgap run
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+dev: setup $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Re-pin every dependency after editing pyproject.toml (needs a fresh venv to be exact).
+lock:
+	rm -rf $(VENV)/lock && $(PYTHON) -m venv $(VENV)/lock
+	$(VENV)/lock/bin/pip install --quiet --disable-pip-version-check ".[dev]"
+	$(VENV)/lock/bin/pip freeze --exclude capgap > requirements.lock
+	rm -rf $(VENV)/lock
+
+clean:
+	rm -rf $(VENV) data .dagster_home

@@ -1,0 +1,88 @@
+"""The ingest layer: one load of the configured source lands the four raw tables."""
+
+from datetime import date
+
+import dagster as dg
+
+from orchestration.landing import LoadReport, land_batch
+from orchestration.metadata import table_metadata
+from orchestration.resources import MarketSource, Warehouse
+from orchestration.sources.base import FetchRequest, SourceError
+
+RAW_TABLE_DESCRIPTIONS = {
+    "prices": "Daily bars of members, benchmarks and ETFs (adjusted), key (ticker, date).",
+    "members": "Point-in-time index membership, key (universe, ticker, valid_from).",
+    "rates": "Yields, policy rate and CPI observations, key (series, date).",
+    "actions": "Splits and dividends, key (ticker, date, kind).",
+}
+QUARANTINE_SAMPLE = 5
+
+
+def _last_price_dates(con) -> dict[str, date]:
+    rows = con.execute("SELECT ticker, max(date) FROM raw.prices GROUP BY ticker").fetchall()
+    return dict(rows)
+
+
+def _report_problems(context: dg.AssetExecutionContext, report: LoadReport) -> None:
+    if report.missing:
+        shown = ", ".join(report.missing[:20])
+        more = f" and {len(report.missing) - 20} more" if len(report.missing) > 20 else ""
+        context.log.warning(f"{len(report.missing)} requested symbols did not come: {shown}{more}")
+    if report.rejects.height:
+        by_rule = report.rejects.group_by("table_name", "rule").len().sort("len", descending=True)
+        context.log.warning(
+            f"{report.rejects.height} rows quarantined in raw.quarantine (load {report.load_id}): "
+            + "; ".join(f"{t}.{r}: {n}" for t, r, n in by_rule.iter_rows())
+        )
+        for reason in report.rejects.get_column("reason").head(QUARANTINE_SAMPLE):
+            context.log.warning(f"  e.g. {reason}")
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["raw", table],
+            description=description,
+            group_name="ingest",
+            kinds={"duckdb", "python"},
+        )
+        for table, description in RAW_TABLE_DESCRIPTIONS.items()
+    ],
+)
+def raw_tables(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, market_source: MarketSource
+):
+    """Fetch from the configured source and land the raw tables in one transaction."""
+    source = market_source.build()
+    today = date.today()
+    with warehouse.connect() as con:
+        request = FetchRequest(
+            today=today, last_price_dates=_last_price_dates(con), log=context.log
+        )
+        context.log.info(f"fetching from the {source.name} source")
+        try:
+            batch = source.fetch(request)
+        except SourceError as error:
+            raise dg.Failure(description=str(error)) from error
+        context.log.info(
+            f"{source.name} brought {batch.prices.height:,} price rows, {batch.members.height:,} "
+            f"membership rows, {batch.rates.height:,} rate rows, {batch.actions.height:,} actions"
+        )
+        report = land_batch(con, batch, source.name, today)
+        _report_problems(context, report)
+        for table, load in report.tables.items():
+            metadata = table_metadata(con, f"raw.{table}", None if table == "members" else "date")
+            metadata.update(
+                {
+                    "source": dg.MetadataValue.text(source.name),
+                    "load_id": dg.MetadataValue.text(report.load_id),
+                    "rows_received": dg.MetadataValue.int(load.received),
+                    "rows_inserted": dg.MetadataValue.int(load.inserted),
+                    "rows_updated": dg.MetadataValue.int(load.updated),
+                    "rows_unchanged": dg.MetadataValue.int(load.unchanged),
+                    "rows_quarantined": dg.MetadataValue.int(load.quarantined),
+                }
+            )
+            if table == "prices":
+                metadata["symbols_missing"] = dg.MetadataValue.int(len(report.missing))
+            yield dg.MaterializeResult(asset_key=["raw", table], metadata=metadata)

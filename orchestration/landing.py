@@ -1,0 +1,167 @@
+"""Land a raw batch in the warehouse: contract, merge, quarantine and the loads record.
+
+Everything one load writes happens in one transaction, so a load that fails half-way
+leaves the raw tables as they were. Each table is merged on its key: new keys are
+inserted, changed values replace the stored ones (a revision), identical rows are left
+alone, so landing the same batch twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import duckdb
+import polars as pl
+
+from orchestration.raw_contract import KEYS, apply_contract
+from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, RawBatch
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    """What one load did to one raw table."""
+
+    table: str
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+    quarantined: int
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What one load did, table by table, with the rows it quarantined."""
+
+    load_id: str
+    source: str
+    tables: dict[str, TableLoad]
+    rejects: pl.DataFrame
+    missing: list[str]
+
+
+def new_load_id(source: str) -> str:
+    """A unique, sortable load id: source, UTC time and a random suffix."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return f"{source}-{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> tuple[int, int]:
+    key = KEYS[table]
+    values = [c for c in RAW_SCHEMAS[table] if c not in key]
+    lineage = ["source", "load_id", "loaded_at"]
+    on = " AND ".join(f"target.{k} = incoming.{k}" for k in key)
+    changed = " OR ".join(f"target.{c} IS DISTINCT FROM incoming.{c}" for c in values)
+    updates = ", ".join(f"{c} = incoming.{c}" for c in values + lineage)
+    columns = ", ".join(list(RAW_SCHEMAS[table]) + lineage)
+    inserts = ", ".join(f"incoming.{c}" for c in list(RAW_SCHEMAS[table]) + lineage)
+    con.register("incoming_rows", rows.to_arrow())
+    try:
+        before = con.execute(f"SELECT count(*) FROM raw.{table}").fetchall()[0][0]
+        affected = con.execute(
+            f"""
+            MERGE INTO raw.{table} AS target
+            USING incoming_rows AS incoming ON {on}
+            WHEN MATCHED AND ({changed}) THEN UPDATE SET {updates}
+            WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({inserts})
+            """
+        ).fetchall()[0][0]
+        after = con.execute(f"SELECT count(*) FROM raw.{table}").fetchall()[0][0]
+    finally:
+        con.unregister("incoming_rows")
+    inserted = after - before
+    return inserted, affected - inserted
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> None:
+    con.register("rejected_rows", rejects.to_arrow())
+    try:
+        con.execute(
+            """
+            INSERT INTO raw.quarantine
+            SELECT rejected.table_name, rejected.record::JSON, rejected.rule, rejected.reason,
+                   rejected.source, rejected.load_id, rejected.loaded_at
+            FROM rejected_rows AS rejected
+            WHERE NOT EXISTS (
+                SELECT 1 FROM raw.quarantine AS kept
+                WHERE kept.table_name = rejected.table_name
+                  AND kept.record::VARCHAR = rejected.record
+                  AND kept.rule = rejected.rule
+            )
+            """
+        )
+    finally:
+        con.unregister("rejected_rows")
+
+
+def land_batch(
+    con: duckdb.DuckDBPyConnection, batch: RawBatch, source: str, today: date
+) -> LoadReport:
+    """Check, merge and record one batch in a single transaction; return what it did."""
+    load_id = new_load_id(source)
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    lineage = [
+        pl.lit(source).alias("source"),
+        pl.lit(load_id).alias("load_id"),
+        pl.lit(started_at).alias("loaded_at"),
+    ]
+    checked = {t: apply_contract(t, batch.table(t), today) for t in RAW_SCHEMAS}
+    rejects = pl.concat([batch.rejects.cast(REJECTS_SCHEMA)] + [r for _, r in checked.values()])
+    tables: dict[str, TableLoad] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, (good, _) in checked.items():
+            inserted, updated = _merge(con, table, good.with_columns(lineage))
+            received = batch.table(table).height
+            quarantined = rejects.filter(pl.col("table_name") == table).height
+            tables[table] = TableLoad(
+                table=table,
+                received=received,
+                inserted=inserted,
+                updated=updated,
+                unchanged=good.height - inserted - updated,
+                quarantined=quarantined,
+            )
+        if rejects.height:
+            _quarantine(con, rejects.with_columns(lineage))
+        _record_load(con, load_id, source, started_at, batch, tables)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return LoadReport(load_id, source, tables, rejects, list(batch.missing))
+
+
+def _record_load(
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    source: str,
+    started_at: datetime,
+    batch: RawBatch,
+    tables: dict[str, TableLoad],
+) -> None:
+    finished_at = datetime.now(UTC).replace(tzinfo=None)
+    requested = json.dumps(batch.requested, default=str, sort_keys=True)
+    con.executemany(
+        "INSERT INTO raw.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                load_id,
+                source,
+                t.table,
+                started_at,
+                finished_at,
+                requested,
+                list(batch.missing),
+                t.received,
+                t.inserted,
+                t.updated,
+                t.unchanged,
+                t.quarantined,
+            ]
+            for t in tables.values()
+        ],
+    )

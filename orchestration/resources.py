@@ -1,0 +1,90 @@
+"""Dagster resources: the DuckDB warehouse, the market-data source and the indicator settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.paths import DDL_DIR
+from orchestration.sources.base import Source
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The DuckDB file every asset reads and writes (one writer at a time)."""
+
+    path: str
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the warehouse read-write, with the raw DDL applied."""
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(self.path)
+        try:
+            for ddl in sorted(DDL_DIR.glob("*.sql")):
+                con.execute(ddl.read_text())
+            yield con
+        finally:
+            con.close()
+
+
+class MarketSource(dg.ConfigurableResource):
+    """Which source fills the raw tables (`sample`, `files` or `yahoo`) and its settings."""
+
+    kind: str = "sample"
+    files_dir: str = ""
+    sample_members: int = 2500
+    sample_years: int = 10
+    sample_seed: int = 42
+    sample_end: str = "2026-11-20"
+    yahoo_history_start: str = ""
+
+    def build(self) -> Source:
+        """The configured source, ready to fetch."""
+        if self.kind == "sample":
+            from orchestration.sources.sample import SampleSource
+
+            return SampleSource(
+                members=self.sample_members,
+                years=self.sample_years,
+                seed=self.sample_seed,
+                end=date.fromisoformat(self.sample_end),
+            )
+        if self.kind == "files":
+            from orchestration.sources.files import FilesSource
+
+            if not self.files_dir:
+                raise dg.Failure(
+                    "CAPGAP_SOURCE=files needs CAPGAP_FILES_DIR: the directory to read"
+                )
+            return FilesSource(Path(self.files_dir))
+        if self.kind == "yahoo":
+            from orchestration.sources.yahoo import YahooSource
+
+            start = (
+                date.fromisoformat(self.yahoo_history_start) if self.yahoo_history_start else None
+            )
+            return YahooSource(history_start=start)
+        raise dg.Failure(
+            f"unknown source '{self.kind}': CAPGAP_SOURCE is one of sample, files, yahoo"
+        )
+
+
+class IndicatorSettings(dg.ConfigurableResource):
+    """The configurable parameters of indicators.md, with the documented defaults.
+
+    The SQL models read them as DuckDB variables (`getvariable('large_benchmark')`); each
+    materialization records the values it used.
+    """
+
+    large_benchmark: str = "^GSPC"
+    small_benchmark: str = "^RUT"
+    cpi_release_day: int = 15
+
+    def variables(self) -> dict[str, str | int | float]:
+        """The settings as DuckDB variable names and values."""
+        return self.model_dump()

@@ -1,0 +1,130 @@
+"""The one interface every source implements, and the raw batch it returns."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+import polars as pl
+
+PRICES_SCHEMA: dict[str, pl.DataType] = {
+    "ticker": pl.String(),
+    "date": pl.Date(),
+    "open": pl.Float64(),
+    "high": pl.Float64(),
+    "low": pl.Float64(),
+    "close": pl.Float64(),
+    "volume": pl.Int64(),
+    "unadjusted_close": pl.Float64(),
+}
+MEMBERS_SCHEMA: dict[str, pl.DataType] = {
+    "universe": pl.String(),
+    "ticker": pl.String(),
+    "valid_from": pl.Date(),
+    "valid_to": pl.Date(),
+    "name": pl.String(),
+    "sector": pl.String(),
+}
+RATES_SCHEMA: dict[str, pl.DataType] = {
+    "series": pl.String(),
+    "date": pl.Date(),
+    "value": pl.Float64(),
+}
+ACTIONS_SCHEMA: dict[str, pl.DataType] = {
+    "ticker": pl.String(),
+    "date": pl.Date(),
+    "kind": pl.String(),
+    "value": pl.Float64(),
+}
+REJECTS_SCHEMA: dict[str, pl.DataType] = {
+    "table_name": pl.String(),
+    "record": pl.String(),
+    "rule": pl.String(),
+    "reason": pl.String(),
+}
+
+RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "prices": PRICES_SCHEMA,
+    "members": MEMBERS_SCHEMA,
+    "rates": RATES_SCHEMA,
+    "actions": ACTIONS_SCHEMA,
+}
+
+RATE_SERIES = ("ust_3m", "ust_2y", "ust_5y", "ust_10y", "ust_30y", "fed_funds", "cpi_index")
+UNIVERSES = ("large", "small")
+ACTION_KINDS = ("split", "dividend")
+
+
+def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """An empty frame with the given schema."""
+    return pl.DataFrame(schema=schema)
+
+
+def rejects_frame(
+    table_name: str, records: list[dict], rule: str, reasons: list[str]
+) -> pl.DataFrame:
+    """Rows a source could not parse, ready for the quarantine table."""
+    return pl.DataFrame(
+        {
+            "table_name": [table_name] * len(records),
+            "record": [json.dumps(r, default=str, sort_keys=True) for r in records],
+            "rule": [rule] * len(records),
+            "reason": reasons,
+        },
+        schema=REJECTS_SCHEMA,
+    )
+
+
+@dataclass(frozen=True)
+class RawBatch:
+    """What one load of a source brings: the four raw tables, and what it could not parse.
+
+    Frames follow the schemas above (column order included). `rejects` holds rows the
+    source itself could not read; the raw contract rejects more before landing.
+    `requested` says what was asked (for the loads table) and `missing` lists the
+    tickers or series that were asked for and did not come.
+    """
+
+    prices: pl.DataFrame = field(default_factory=lambda: empty_frame(PRICES_SCHEMA))
+    members: pl.DataFrame = field(default_factory=lambda: empty_frame(MEMBERS_SCHEMA))
+    rates: pl.DataFrame = field(default_factory=lambda: empty_frame(RATES_SCHEMA))
+    actions: pl.DataFrame = field(default_factory=lambda: empty_frame(ACTIONS_SCHEMA))
+    rejects: pl.DataFrame = field(default_factory=lambda: empty_frame(REJECTS_SCHEMA))
+    requested: dict = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def table(self, name: str) -> pl.DataFrame:
+        """One of the four raw tables by name."""
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """What the warehouse already holds, so a source can fetch only what is missing.
+
+    `last_price_dates` maps each ticker to its last stored date; `overlap_days` is how
+    many trading days before that to fetch again, to catch revisions. `log` takes
+    progress messages (Dagster's run log when run as an asset).
+    """
+
+    today: date
+    last_price_dates: dict[str, date] = field(default_factory=dict)
+    overlap_days: int = 5
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("capgap.sources"))
+
+
+class Source(Protocol):
+    """A market-data source: one call lands one raw batch."""
+
+    name: str
+
+    def fetch(self, request: FetchRequest) -> RawBatch:
+        """Fetch what the request asks for and return it as a raw batch."""
+        ...
+
+
+class SourceError(Exception):
+    """A source could not be read at all; the message says what, where, and what to do."""

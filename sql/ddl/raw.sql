@@ -1,0 +1,81 @@
+-- The raw contract of shared/sources.md: what every source lands, whatever it is.
+-- Keys are enforced by the loader (a MERGE per table), not by indexes.
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS marts;
+
+-- key (ticker, date): split- and dividend-adjusted daily bars
+CREATE TABLE IF NOT EXISTS raw.prices (
+    ticker           VARCHAR   NOT NULL,
+    date             DATE      NOT NULL,
+    open             DOUBLE,
+    high             DOUBLE,
+    low              DOUBLE,
+    close            DOUBLE    NOT NULL,
+    volume           BIGINT,
+    unadjusted_close DOUBLE,
+    source           VARCHAR   NOT NULL,
+    load_id          VARCHAR   NOT NULL,
+    loaded_at        TIMESTAMP NOT NULL
+);
+
+-- key (universe, ticker, valid_from): point-in-time index membership, both dates inclusive
+CREATE TABLE IF NOT EXISTS raw.members (
+    universe   VARCHAR   NOT NULL,
+    ticker     VARCHAR   NOT NULL,
+    valid_from DATE      NOT NULL,
+    valid_to   DATE,
+    name       VARCHAR,
+    sector     VARCHAR,
+    source     VARCHAR   NOT NULL,
+    load_id    VARCHAR   NOT NULL,
+    loaded_at  TIMESTAMP NOT NULL
+);
+
+-- key (series, date): yields and rates in percent, CPI as an index level
+CREATE TABLE IF NOT EXISTS raw.rates (
+    series    VARCHAR   NOT NULL,
+    date      DATE      NOT NULL,
+    value     DOUBLE    NOT NULL,
+    source    VARCHAR   NOT NULL,
+    load_id   VARCHAR   NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+
+-- key (ticker, date, kind): splits (ratio new/old) and cash dividends per share
+CREATE TABLE IF NOT EXISTS raw.actions (
+    ticker    VARCHAR   NOT NULL,
+    date      DATE      NOT NULL,
+    kind      VARCHAR   NOT NULL,
+    value     DOUBLE    NOT NULL,
+    source    VARCHAR   NOT NULL,
+    load_id   VARCHAR   NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+
+-- key (load_id, table_name): what each load asked for, what came, what it did
+CREATE TABLE IF NOT EXISTS raw.loads (
+    load_id     VARCHAR   NOT NULL,
+    source      VARCHAR   NOT NULL,
+    table_name  VARCHAR   NOT NULL,
+    started_at  TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL,
+    requested   JSON,
+    missing     VARCHAR[],
+    received    BIGINT    NOT NULL,
+    inserted    BIGINT    NOT NULL,
+    updated     BIGINT    NOT NULL,
+    unchanged   BIGINT    NOT NULL,
+    quarantined BIGINT    NOT NULL
+);
+
+-- key (table_name, record, rule): rows that broke the contract, kept with the reason
+CREATE TABLE IF NOT EXISTS raw.quarantine (
+    table_name     VARCHAR   NOT NULL,
+    record         JSON      NOT NULL,
+    rule           VARCHAR   NOT NULL,
+    reason         VARCHAR   NOT NULL,
+    source         VARCHAR   NOT NULL,
+    load_id        VARCHAR   NOT NULL,
+    quarantined_at TIMESTAMP NOT NULL
+);

@@ -1,0 +1,61 @@
+"""Shared test helpers: materialize capgap through Dagster into a temporary DuckDB file."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.settings import resources_from_env
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SMALL_SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "60", "CAPGAP_SAMPLE_YEARS": "2"}
+
+Materialize = Callable[..., dg.ExecuteInProcessResult]
+
+
+def all_assets() -> list[dg.AssetsDefinition]:
+    """Every asset of the project's definitions."""
+    return list(defs.assets)
+
+
+def materialize_into(
+    warehouse: Path, raise_on_error: bool = True, **env: str
+) -> dg.ExecuteInProcessResult:
+    """Materialize every asset into `warehouse`, configured like the CAPGAP_* environment."""
+    resources = resources_from_env({"CAPGAP_WAREHOUSE": str(warehouse), **env})
+    return dg.materialize(all_assets(), resources=resources, raise_on_error=raise_on_error)
+
+
+def read_only_query(warehouse: Path, sql: str) -> list[tuple]:
+    """Run a query on a warehouse file, read-only."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def warehouse_path(tmp_path: Path) -> Path:
+    """A fresh warehouse file for one test."""
+    return tmp_path / "warehouse.duckdb"
+
+
+@pytest.fixture
+def materialize(warehouse_path: Path) -> Materialize:
+    """Materialize every asset with resources configured like the CAPGAP_* environment."""
+
+    def run(raise_on_error: bool = True, **env: str) -> dg.ExecuteInProcessResult:
+        return materialize_into(warehouse_path, raise_on_error, **env)
+
+    return run
+
+
+@pytest.fixture
+def query(warehouse_path: Path) -> Callable[[str], list[tuple]]:
+    """Run a query on the test warehouse, read-only."""
+
+    def run(sql: str) -> list[tuple]:
+        return read_only_query(warehouse_path, sql)
+
+    return run

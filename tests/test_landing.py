@@ -1,0 +1,77 @@
+"""Landing a batch: all of it in one transaction, or none of it."""
+
+from datetime import date
+
+import duckdb
+import polars as pl
+import pytest
+
+from orchestration import landing
+from orchestration.paths import DDL_DIR
+from orchestration.sources.base import PRICES_SCHEMA, RawBatch
+
+TODAY = date(2024, 6, 28)
+
+
+def prices(*closes: float) -> pl.DataFrame:
+    """One ticker's bars on consecutive January days."""
+    return pl.DataFrame(
+        {
+            "ticker": ["AAA"] * len(closes),
+            "date": [date(2024, 1, 2 + i) for i in range(len(closes))],
+            "open": list(closes),
+            "high": list(closes),
+            "low": list(closes),
+            "close": list(closes),
+            "volume": [100] * len(closes),
+            "unadjusted_close": [None] * len(closes),
+        },
+        schema=PRICES_SCHEMA,
+    )
+
+
+@pytest.fixture
+def con(tmp_path):
+    """A warehouse with the raw DDL applied."""
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    for ddl in sorted(DDL_DIR.glob("*.sql")):
+        connection.execute(ddl.read_text())
+    yield connection
+    connection.close()
+
+
+def count(con, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def test_counts_inserted_updated_unchanged(con):
+    first = landing.land_batch(con, RawBatch(prices=prices(10, 11)), "test", TODAY)
+    assert (first.tables["prices"].inserted, first.tables["prices"].updated) == (2, 0)
+    second = landing.land_batch(con, RawBatch(prices=prices(10, 12, 13)), "test", TODAY)
+    load = second.tables["prices"]
+    assert (load.inserted, load.updated, load.unchanged) == (1, 1, 1)
+    assert count(con, "raw.prices") == 3
+
+
+def test_failure_half_way_leaves_raw_tables_as_they_were(con, monkeypatch):
+    landing.land_batch(con, RawBatch(prices=prices(10, 11)), "test", TODAY)
+    before = con.execute("SELECT * FROM raw.prices ORDER BY date").fetchall()
+
+    def broken_record(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(landing, "_record_load", broken_record)
+    with pytest.raises(RuntimeError, match="disk full"):
+        landing.land_batch(con, RawBatch(prices=prices(20, 21, 22, -1)), "test", TODAY)
+    assert con.execute("SELECT * FROM raw.prices ORDER BY date").fetchall() == before
+    assert count(con, "raw.quarantine") == 0
+    assert count(con, "raw.loads") == 4
+
+
+def test_quarantine_keeps_one_copy_of_a_reason_across_reruns(con):
+    batch = RawBatch(prices=prices(10, -1))
+    landing.land_batch(con, batch, "test", TODAY)
+    landing.land_batch(con, batch, "test", TODAY)
+    assert count(con, "raw.quarantine") == 1
+    quarantined = con.execute("SELECT sum(quarantined) FROM raw.loads").fetchall()[0][0]
+    assert quarantined == 2

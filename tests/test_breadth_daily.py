@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import FIXTURES, materialize_into, read_only_query
-from tests.reference.breadth import reference_breadth
+from tests.reference.breadth import OUTPUT_SCHEMA, reference_breadth
 
 EDGE_MARKET = FIXTURES / "files" / "edge_market"
 
@@ -52,33 +52,7 @@ def test_same_rows_and_columns(warehouse_breadth, expected_breadth):
     )
 
 
-@pytest.mark.parametrize(
-    "column",
-    [
-        "issues",
-        "advancers",
-        "decliners",
-        "unchanged",
-        "net_advances",
-        "ad_line",
-        "ratio_adjusted_net_advances",
-        "mcclellan_oscillator",
-        "mcclellan_summation",
-        "pct_above_sma50",
-        "pct_above_sma200",
-        "new_highs_52w",
-        "new_lows_52w",
-        "up_volume",
-        "down_volume",
-        "arms_index",
-        "zweig_ema10",
-        "zweig_thrust",
-        "net_new_highs",
-        "record_high_percent",
-        "high_low_index",
-        "arms_index_10d",
-    ],
-)
+@pytest.mark.parametrize("column", [c for c in OUTPUT_SCHEMA if c not in ("universe", "date")])
 def test_column_matches_reference(warehouse_breadth, expected_breadth, column):
     got = warehouse_breadth.get_column(column).to_list()
     want = expected_breadth.get_column(column).to_list()

@@ -18,9 +18,8 @@ RAW_TABLE_DESCRIPTIONS = {
 QUARANTINE_SAMPLE = 5
 
 
-def _last_price_dates(con) -> dict[str, date]:
-    rows = con.execute("SELECT ticker, max(date) FROM raw.prices GROUP BY ticker").fetchall()
-    return dict(rows)
+def _last_dates(con, table: str, key: str) -> dict[str, date]:
+    return dict(con.execute(f"SELECT {key}, max(date) FROM raw.{table} GROUP BY {key}").fetchall())
 
 
 def _report_problems(context: dg.AssetExecutionContext, report: LoadReport) -> None:
@@ -57,7 +56,10 @@ def raw_tables(
     today = date.today()
     with warehouse.connect() as con:
         request = FetchRequest(
-            today=today, last_price_dates=_last_price_dates(con), log=context.log
+            today=today,
+            last_price_dates=_last_dates(con, "prices", "ticker"),
+            last_rate_dates=_last_dates(con, "rates", "series"),
+            log=context.log,
         )
         context.log.info(f"fetching from the {source.name} source")
         try:

@@ -105,13 +105,15 @@ class RawBatch:
 class FetchRequest:
     """What the warehouse already holds, so a source can fetch only what is missing.
 
-    `last_price_dates` maps each ticker to its last stored date; `overlap_days` is how
+    `last_price_dates` maps each ticker to its last stored date, `last_rate_dates` each
+    rate series to its last stored observation; `overlap_days` is how
     many trading days before that to fetch again, to catch revisions. `log` takes
     progress messages (Dagster's run log when run as an asset).
     """
 
     today: date
     last_price_dates: dict[str, date] = field(default_factory=dict)
+    last_rate_dates: dict[str, date] = field(default_factory=dict)
     overlap_days: int = 5
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("capgap.sources"))
 

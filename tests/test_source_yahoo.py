@@ -1,0 +1,528 @@
+"""Tests of the yahoo source (`yahoo.py`, `fred.py`, `constituents.py`), all offline.
+
+Nothing in yfinance is patched; it runs its real download, cookie, crumb and parsing
+code. Every HTTP request yfinance makes goes through the one curl_cffi Session that
+`download(session=...)` installs in its `YfData` singleton, so the tests hand it a
+`LocalSession`, whose `request` keeps each URL's path and query and replaces its scheme
+and host with the stand-in server on 127.0.0.1 (the host it was meant for is sent along
+and recorded). That one seam covers every host yfinance knows. Patching `_BASE_URL_`
+would not: `scrapers/history.py` and `base.py` (the time-zone lookup) each bind their own
+copy, the cookie and crumb hosts are literals in `data.py` (fc.yahoo.com,
+guce.yahoo.com, query1/query2 `getcrumb`), and for a symbol without a time zone
+yfinance falls back to `quoteSummary`, `v7/finance/quote` and `fundamentals-timeseries`
+on query1/query2 (seen for SIX while writing these tests); a missed one would reach the
+internet.
+
+The stand-in serves recorded chart bodies (`tests/fixtures/yahoo/`) by symbol, a fixed
+crumb, FRED and member-list fixtures by path, and 404 for anything else. It ignores
+`period1`/`period2`, so a chart comes back whole whatever start was asked. yfinance's
+time-zone and cookie caches go to a temporary directory, and its network retries are 0.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+import yfinance as yf
+from curl_cffi.requests import Session
+
+from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, FetchRequest
+from orchestration.sources.constituents import parse_ishares_holdings, parse_sp500_html
+from orchestration.sources.fred import FredFormatError, fetch_fred_series, parse_fred_csv
+from orchestration.sources.yahoo import BENCHMARKS, RATE_SYMBOLS, YahooSource
+
+# yfinance 1.7 calls pandas with `inplace=`, deprecated in pandas 3.1: not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+YAHOO = FIXTURES / "yahoo"
+FRED = FIXTURES / "fred"
+MEMBERS = FIXTURES / "constituents"
+
+AAPL = YAHOO / "yahoo_chart_AAPL_1d_2020-08-31_2020-11-06_split_dividend.body.json"
+AAPL_NULL_OPEN = (
+    YAHOO / "yahoo_chart_AAPL_1d_2020-08-31_2020-11-06_open_null_2020-09-15.derived.body.json"
+)
+QQQ = YAHOO / "yahoo_chart_QQQ_ETF_1d_2020_dividends.body.json"
+MSFT = YAHOO / "yahoo_chart_MSFT_1d_2021-02-01_2022-01-31_dividends.body.json"
+NOT_FOUND = YAHOO / "yahoo_chart_SIX_404_not_found.body.json"
+NO_ROWS = YAHOO / "yahoo_chart_VXAPL_index_no_data.body.json"
+SP500_2024 = MEMBERS / "wikipedia_sp500_rev1250356709_2024-10-09.tables.html"
+SP500_2018 = MEMBERS / "wikipedia_sp500_rev821321383_2018-01-19_old_layout.tables.html"
+SP500_3_ROWS = MEMBERS / "wikipedia_sp500_rev1250356709_2024-10-09.AAPL_BRK.B_MSFT.derived.html"
+IWM = MEMBERS / "ishares_IWM_holdings_2026-05-05.csv"
+IWM_7_ROWS = MEMBERS / "ishares_IWM_holdings_2026-05-05.7_rows.derived.csv"
+DGS2_OLD = FRED / "fred_DGS2_DATE-header_last-400-rows.trimmed.csv"
+DGS2_NEW = FRED / "fred_DGS2_observation_date-header_2021-02-12_2026-02-12.csv"
+DFF_OLD = FRED / "fred_DFF_DATE-header_2017-05-16_2022-05-16.csv"
+CPI_NEW = FRED / "fred_CPIAUCSL_observation_date-header_1947-01-01_2026-01-01.csv"
+CRUMB = b"stand-in-crumb"
+TOO_MANY_REQUESTS = b"Edge: Too Many Requests"
+HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>Error</title></head><body>Oops</body></html>\n"
+
+
+@dataclass
+class StandIn:
+    """What the local server answers, and what it was asked."""
+
+    url: str
+    charts: dict[str, Path] = field(default_factory=dict)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    throttled: dict[str, int] = field(default_factory=dict)
+    requests: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def answer(self, meant_for: str, target: str) -> tuple[int, bytes, str]:
+        """Status, body and content type for one request."""
+        path = urlsplit(target).path
+        if path.startswith("/v8/finance/chart/"):
+            symbol = unquote(path.rsplit("/", 1)[1])
+            if self.throttled.get(symbol, 0) > 0:
+                self.throttled[symbol] -= 1
+                status, body, kind = 429, TOO_MANY_REQUESTS, "text/plain"
+            elif symbol in self.charts:
+                status, body, kind = 200, self.charts[symbol].read_bytes(), "application/json"
+            else:
+                status, body, kind = 404, NOT_FOUND.read_bytes(), "application/json"
+        elif path == "/v1/test/getcrumb":
+            status, body, kind = 200, CRUMB, "text/plain"
+        elif target in self.files:
+            status, (body, kind) = 200, self.files[target]
+        else:
+            status, body, kind = 404, b"not in the stand-in", "text/plain"
+        self.requests.append((meant_for, target, status))
+        return status, body, kind
+
+    def chart_requests(self, symbol: str) -> list[tuple[str, int]]:
+        """(query, status) of each chart request for `symbol`."""
+        prefix = f"/v8/finance/chart/{symbol.replace('^', '%5E')}?"
+        return [
+            (target.split("?", 1)[1], status)
+            for _, target, status in self.requests
+            if target.startswith(prefix)
+        ]
+
+
+class LocalSession(Session):
+    """A curl_cffi session that sends every request to the stand-in instead."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(impersonate="chrome")
+        self.base_url = base_url
+
+    def request(self, method, url, *args, **kwargs):
+        parts = urlsplit(url)
+        headers = {**dict(kwargs.pop("headers", None) or {}), "X-Meant-For": parts.netloc}
+        local = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().request(method, local, *args, headers=headers, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
+    """The stand-in on 127.0.0.1, and yfinance set up to stay on this machine."""
+    yf.set_tz_cache_location(str(tmp_path_factory.mktemp("yfinance-cache")))
+    yf.config.network.retries = 0
+    state = StandIn(url="")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def do_GET(self) -> None:
+            status, body, kind = state.answer(self.headers.get("X-Meant-For", ""), self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def local_names_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Looking up any host but 127.0.0.1 fails (urllib; yfinance goes via LocalSession)."""
+    lookup = socket.getaddrinfo
+
+    def local_only(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost"):
+            raise OSError(f"a test tried to reach {host}")
+        return lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
+
+
+@pytest.fixture
+def stand_in(server: StandIn) -> StandIn:
+    """The stand-in, emptied for one test, with the recorded charts served by symbol."""
+    server.charts = {"AAPL": AAPL, "QQQ": QQQ, "MSFT": MSFT, "^VXAPL": NO_ROWS}
+    server.files, server.throttled, server.requests = {}, {}, []
+    return server
+
+
+@pytest.fixture
+def log(caplog: pytest.LogCaptureFixture) -> logging.Logger:
+    """The request log, captured."""
+    caplog.set_level(logging.INFO, logger="capgap.test")
+    return logging.getLogger("capgap.test")
+
+
+def source_for(stand_in: StandIn, sleeps: list[float] | None = None, **config) -> YahooSource:
+    """A yahoo source whose every URL points at the stand-in."""
+    settings = {
+        "sp500_url": f"{stand_in.url}/wiki/sp500",
+        "iwm_holdings_url": f"{stand_in.url}/iwm.csv",
+        "fred_url": f"{stand_in.url}/fredgraph.csv",
+        "retry_base_delay": 1.0,
+        "timeout": 5.0,
+        **config,
+    }
+    waits = sleeps if sleeps is not None else []
+    return YahooSource(**settings, session=LocalSession(stand_in.url), sleep=waits.append)
+
+
+def request_on(today: date, log: logging.Logger, **kwargs) -> FetchRequest:
+    """A fetch request with the captured log."""
+    return FetchRequest(today=today, log=log, **kwargs)
+
+
+# --- yfinance through the stand-in -------------------------------------------------------
+
+
+def test_split_and_dividend_become_actions(stand_in: StandIn, log: logging.Logger) -> None:
+    batch = source_for(stand_in).download(["AAPL"], request_on(date(2020, 11, 9), log))
+
+    assert batch.missing == []
+    assert batch.prices.height == 49
+    assert batch.prices["date"].min() == date(2020, 8, 31)
+    assert batch.prices["date"].max() == date(2020, 11, 6)
+    assert batch.prices["unadjusted_close"].null_count() == 49
+    assert batch.actions.rows() == [
+        ("AAPL", date(2020, 8, 31), "split", 4.0),
+        ("AAPL", date(2020, 11, 6), "dividend", 0.205),
+    ]
+    # auto_adjust: closes before the ex-dividend day are scaled down by yfinance.
+    before = batch.prices.filter(pl.col("date") == date(2020, 11, 5)).row(0, named=True)
+    assert before["close"] < 119.03  # the recorded, unadjusted close of 2020-11-05
+    assert batch.rejects.is_empty()
+
+
+def test_etf_prices_and_dividends(stand_in: StandIn, log: logging.Logger) -> None:
+    batch = source_for(stand_in).download(["QQQ"], request_on(date(2021, 1, 4), log))
+
+    assert batch.missing == []
+    assert batch.prices.height == 253
+    assert batch.prices["volume"].dtype == pl.Int64
+    assert batch.prices["volume"].min() > 0
+    dividends = batch.actions.filter(pl.col("kind") == "dividend")
+    assert dividends.height == 3
+    assert batch.actions.filter(pl.col("kind") == "split").is_empty()
+
+
+@pytest.mark.parametrize(
+    ("symbol", "status"),
+    [("SIX", 404), ("^VXAPL", 200)],
+    ids=["404-no-data-found", "200-without-rows"],
+)
+def test_symbol_without_data_is_reported_missing(
+    stand_in: StandIn,
+    log: logging.Logger,
+    caplog: pytest.LogCaptureFixture,
+    symbol: str,
+    status: int,
+) -> None:
+    batch = source_for(stand_in).download(["AAPL", symbol], request_on(date(2020, 11, 9), log))
+
+    assert batch.missing == [symbol]
+    assert set(batch.prices["ticker"]) == {"AAPL"}
+    assert {s for _, s in stand_in.chart_requests(symbol)} == {status}
+    assert f"no data for {symbol}" in caplog.text
+    assert "chunk 1/1: 2 tickers, 1 came" in caplog.text
+
+
+def test_rate_limit_is_retried_after_a_backoff(stand_in: StandIn, log: logging.Logger) -> None:
+    # yfinance asks twice per attempt (the second time with its other cookie strategy).
+    stand_in.throttled["MSFT"] = 2
+    sleeps: list[float] = []
+    source = source_for(stand_in, sleeps, retry_attempts=3, retry_base_delay=2.0)
+
+    batch = source.download(["MSFT"], request_on(date(2022, 2, 1), log))
+
+    assert batch.missing == []
+    assert batch.prices.height == 252
+    assert batch.actions.filter(pl.col("kind") == "dividend").height == 4
+    assert sleeps == [2.0]
+    assert [s for _, s in stand_in.chart_requests("MSFT")][:2] == [429, 429]
+
+
+def test_rate_limit_that_lasts_reports_the_ticker_missing(
+    stand_in: StandIn, log: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    stand_in.throttled["MSFT"] = 1_000
+    sleeps: list[float] = []
+    source = source_for(stand_in, sleeps, retry_attempts=3, retry_base_delay=2.0)
+
+    batch = source.download(["MSFT", "AAPL"], request_on(date(2022, 2, 1), log))
+
+    assert batch.missing == ["MSFT"]
+    assert set(batch.prices["ticker"]) == {"AAPL"}
+    assert sleeps == [2.0, 4.0]
+    assert "still rate-limited after 3 attempts; 1 tickers reported missing" in caplog.text
+    assert {s for _, s in stand_in.chart_requests("MSFT")} == {429}
+
+
+def test_row_with_a_null_price_is_rejected(stand_in: StandIn, log: logging.Logger) -> None:
+    stand_in.charts["AAPL"] = AAPL_NULL_OPEN
+
+    batch = source_for(stand_in).download(["AAPL"], request_on(date(2020, 11, 9), log))
+
+    assert batch.prices.height == 48
+    assert date(2020, 9, 15) not in batch.prices["date"].to_list()
+    assert batch.rejects.height == 1
+    reject = batch.rejects.row(0, named=True)
+    assert reject["table_name"] == "prices"
+    assert reject["reason"] == "AAPL 2020-09-15: open is null"
+    assert '"ticker": "AAPL"' in reject["record"]
+
+
+def test_only_what_is_missing_is_asked(
+    stand_in: StandIn, log: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    request = request_on(
+        date(2020, 11, 9), log, last_price_dates={"AAPL": date(2020, 11, 6)}, overlap_days=5
+    )
+    source = source_for(stand_in, chunk_size=1, history_start=date(2020, 1, 1))
+
+    batch = source.download(["AAPL", "QQQ"], request)
+
+    # 5 trading days as 8 calendar days before the last stored date; QQQ has nothing.
+    assert batch.requested == {
+        "tickers": 2,
+        "start_dates": {"2020-01-01": 1, "2020-10-29": 1},
+    }
+    new_york = ZoneInfo("America/New_York")
+    for symbol, start in (("AAPL", date(2020, 10, 29)), ("QQQ", date(2020, 1, 1))):
+        query, _ = stand_in.chart_requests(symbol)[-1]
+        midnight = datetime(start.year, start.month, start.day, tzinfo=new_york)
+        assert parse_qs(query)["period1"] == [str(int(midnight.timestamp()))]
+    assert "chunk 1/2: 1 tickers, 1 came" in caplog.text
+    assert "chunk 2/2: 1 tickers, 1 came" in caplog.text
+
+
+def test_fetch_builds_a_raw_batch_in_the_raw_schemas(
+    stand_in: StandIn, log: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    stand_in.files = {
+        "/wiki/sp500": (SP500_3_ROWS.read_bytes(), "text/html; charset=UTF-8"),
+        "/iwm.csv": (IWM_7_ROWS.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=DGS2": (DGS2_NEW.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=DFF": (DFF_OLD.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=CPIAUCSL": (CPI_NEW.read_bytes(), "text/csv"),
+    }
+    # No recording of ^TNX exists: the AAPL body served under its name checks only that
+    # a rate symbol's closes land in rates, not in prices.
+    stand_in.charts["^TNX"] = AAPL
+    source = source_for(stand_in, chunk_size=10, history_start=date(2020, 1, 1))
+
+    batch = source.fetch(request_on(date(2022, 2, 1), log))
+
+    for name, schema in RAW_SCHEMAS.items():
+        assert batch.table(name).schema == pl.Schema(schema), name
+    assert batch.rejects.schema == pl.Schema(REJECTS_SCHEMA)
+    assert set(batch.prices["ticker"]) == {"AAPL", "MSFT"}
+    assert batch.members.select("universe", "ticker").rows() == [
+        ("large", "AAPL"),
+        ("large", "BRK-B"),
+        ("large", "MSFT"),
+        ("small", "BE"),
+        ("small", "SATS"),
+        ("small", "ADRO"),
+    ]
+    assert batch.rejects.select("table_name", "rule").rows() == [("members", "duplicate_key")]
+    assert "ADRO" in batch.rejects["reason"][0]
+    assert batch.actions.group_by("ticker", "kind").len().sort("ticker", "kind").rows() == [
+        ("AAPL", "dividend", 1),
+        ("AAPL", "split", 1),
+        ("MSFT", "dividend", 4),
+    ]
+    rates = batch.rates.group_by("series").agg(pl.len(), pl.col("date").min()).sort("series")
+    assert rates.rows() == [
+        ("cpi_index", 72, date(2020, 1, 1)),
+        ("fed_funds", 867, date(2020, 1, 1)),
+        ("ust_10y", 49, date(2020, 8, 31)),
+        ("ust_2y", 1250, date(2021, 2, 12)),
+    ]
+    expected_missing = {"BRK-B", "BE", "SATS", "ADRO", *BENCHMARKS, *RATE_SYMBOLS} - {"^TNX"}
+    assert sorted(batch.missing) == sorted(expected_missing)
+    assert batch.requested["tickers"] == 3 + 3 + len(BENCHMARKS) + len(RATE_SYMBOLS)
+    assert batch.requested["members"] == {"large": 3, "small": 3}
+    assert batch.requested["start_dates"] == {"2020-01-01": batch.requested["tickers"]}
+    assert json.loads(json.dumps(batch.requested)) == batch.requested
+    assert "chunk 3/3: 10 tickers" in caplog.text
+    meant_for = {host for host, _, _ in stand_in.requests}
+    assert meant_for >= {"query2.finance.yahoo.com", "fc.yahoo.com"}
+    # Every other request came from urllib (FRED, member lists), which names no host.
+    assert {host for host in meant_for if not host.endswith("yahoo.com")} == {""}
+
+
+def test_fred_series_that_fails_is_reported_missing(
+    stand_in: StandIn, log: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    stand_in.files = {
+        "/fredgraph.csv?id=DGS2": (HTML_PAGE, "text/html"),
+        "/fredgraph.csv?id=DFF": (DFF_OLD.read_bytes(), "text/csv"),
+    }
+    source = source_for(stand_in, history_start=date(2022, 1, 1))
+
+    rates, missing = source.fetch_fred(request_on(date(2022, 5, 17), log))
+
+    assert missing == ["DGS2", "CPIAUCSL"]
+    assert set(rates["series"]) == {"fed_funds"}
+    assert rates["date"].min() == date(2022, 1, 1)
+    assert "FRED DGS2 did not come: FRED DGS2: expected CSV, got an HTML page" in caplog.text
+    assert "FRED CPIAUCSL did not come: HTTP Error 404" in caplog.text
+
+
+# --- FRED --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file", "series_id", "header", "values", "missing"),
+    [
+        (DGS2_OLD, "DGS2", "DATE", 382, 18),
+        (DFF_OLD, "DFF", "DATE", 1827, 0),
+        (DGS2_NEW, "DGS2", "observation_date", 1250, 55),
+        (CPI_NEW, "CPIAUCSL", "observation_date", 948, 1),
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else None,
+)
+def test_fred_csv_both_header_forms(
+    file: Path, series_id: str, header: str, values: int, missing: int
+) -> None:
+    text = file.read_text()
+    assert text.startswith(f"{header},{series_id}\n")
+
+    parsed = parse_fred_csv(text, series_id)
+
+    assert parsed.rows.schema == pl.Schema(RAW_SCHEMAS["rates"])
+    assert parsed.rows.height == values
+    assert parsed.missing_values == missing
+    assert parsed.rows["value"].null_count() == 0
+    assert parsed.rows["date"].is_sorted()
+
+
+def test_fred_missing_values_are_skipped_not_landed() -> None:
+    dot = parse_fred_csv(DGS2_OLD.read_text(), "DGS2")
+    empty = parse_fred_csv(CPI_NEW.read_text(), "CPIAUCSL")
+
+    assert date(2021, 1, 1) not in dot.rows["date"].to_list()  # `2021-01-01,.`
+    assert date(2025, 10, 1) not in empty.rows["date"].to_list()  # `2025-10-01,`
+    assert set(dot.rows["series"]) == {"ust_2y"}
+    assert set(empty.rows["series"]) == {"cpi_index"}
+
+
+def test_fred_html_page_is_a_clear_error(stand_in: StandIn) -> None:
+    stand_in.files["/fredgraph.csv?id=DFF"] = (HTML_PAGE, "text/html")
+
+    with pytest.raises(FredFormatError, match=r"FRED DFF: expected CSV, got an HTML page"):
+        fetch_fred_series("DFF", base_url=f"{stand_in.url}/fredgraph.csv", timeout=5.0)
+
+
+def test_fred_header_of_another_series_is_a_clear_error() -> None:
+    with pytest.raises(FredFormatError, match=r"FRED DGS2: expected header .* got 'DATE,DFF'"):
+        parse_fred_csv(DFF_OLD.read_text(), "DGS2")
+
+
+# --- member lists ------------------------------------------------------------------------
+
+
+def test_sp500_2024_layout() -> None:
+    members = parse_sp500_html(SP500_2024.read_bytes(), snapshot=date(2024, 10, 10))
+
+    assert members.schema == pl.Schema(RAW_SCHEMAS["members"])
+    assert members.height == 503
+    assert members["ticker"].n_unique() == 503
+    assert {"BRK-B", "BF-B"} <= set(members["ticker"])
+    assert not members["ticker"].str.contains(r"\.").any()
+    assert members.filter(pl.col("ticker") == "MMM").row(0) == (
+        "large",
+        "MMM",
+        date(1957, 3, 4),
+        None,
+        "3M",
+        "Industrials",
+    )
+    assert set(members["universe"]) == {"large"}
+    assert members["valid_to"].null_count() == 503
+    assert members["sector"].n_unique() == 11
+
+
+def test_sp500_2018_layout_without_ids() -> None:
+    snapshot = date(2018, 1, 19)
+    members = parse_sp500_html(SP500_2018.read_bytes(), snapshot=snapshot)
+
+    assert members.height == 505
+    assert {"BRK-B", "BF-B"} <= set(members["ticker"])
+    by_ticker = {row["ticker"]: row for row in members.iter_rows(named=True)}
+    assert by_ticker["ABT"]["valid_from"] == date(1964, 3, 31)
+    assert by_ticker["MMM"]["valid_from"] == snapshot  # "Date first added" is empty
+    assert by_ticker["MMM"]["name"] == "3M Company"
+    assert by_ticker["MMM"]["sector"] == "Industrials"
+    assert members.filter(pl.col("valid_from") == snapshot).height == 136
+
+
+def test_ishares_holdings() -> None:
+    members = parse_ishares_holdings(IWM.read_bytes())
+
+    assert members.schema == pl.Schema(RAW_SCHEMAS["members"])
+    assert members.height == 1924 - 3  # equities, less the three without a ticker ("-")
+    assert set(members["valid_from"]) == {date(2026, 5, 5)}
+    assert set(members["universe"]) == {"small"}
+    assert not {"-", "XTSLA", "MSFUT", "RTYM6"} & set(members["ticker"])
+    assert members.row(0) == (
+        "small",
+        "BE",
+        date(2026, 5, 5),
+        None,
+        "BLOOM ENERGY CLASS A CORP",
+        "Industrials",
+    )
+    assert members.filter(pl.col("ticker") == "ADRO").height == 2  # a share and its CVR
+    assert "Communication Services" in set(members["sector"])
+
+
+def test_yahoo_rate_symbols_start_from_their_last_stored_rate() -> None:
+    request = FetchRequest(
+        today=date(2024, 6, 3),
+        last_price_dates={"AAPL": date(2024, 5, 31)},
+        last_rate_dates={"ust_10y": date(2024, 5, 30)},
+        overlap_days=2,
+    )
+    starts = YahooSource(history_start=date(2014, 1, 2)).start_dates(
+        ["AAPL", "^TNX", "^IRX"], request
+    )
+    assert starts == {
+        "AAPL": date(2024, 5, 28),
+        "^TNX": date(2024, 5, 27),
+        "^IRX": date(2014, 1, 2),
+    }

@@ -33,15 +33,19 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+import dagster as dg
 import polars as pl
 import pytest
 import yfinance as yf
 from curl_cffi.requests import Session
 
+from orchestration.resources import MarketSource
+from orchestration.settings import resources_from_env
 from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, FetchRequest
 from orchestration.sources.constituents import parse_ishares_holdings, parse_sp500_html
 from orchestration.sources.fred import FredFormatError, fetch_fred_series, parse_fred_csv
 from orchestration.sources.yahoo import BENCHMARKS, RATE_SYMBOLS, YahooSource
+from tests.conftest import all_assets, read_only_query
 
 # yfinance 1.7 calls pandas with `inplace=`, deprecated in pandas 3.1: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
@@ -526,3 +530,59 @@ def test_yahoo_rate_symbols_start_from_their_last_stored_rate() -> None:
         "^TNX": date(2024, 5, 27),
         "^IRX": date(2014, 1, 2),
     }
+
+
+# --- the yahoo source through Dagster ----------------------------------------------------
+
+
+class StandInMarketSource(MarketSource):
+    """The `yahoo` source, every URL pointed at the stand-in."""
+
+    stand_in_url: str
+
+    def build(self) -> YahooSource:
+        return YahooSource(
+            sp500_url=f"{self.stand_in_url}/wiki/sp500",
+            iwm_holdings_url=f"{self.stand_in_url}/iwm.csv",
+            fred_url=f"{self.stand_in_url}/fredgraph.csv",
+            history_start=date(2020, 1, 1),
+            session=LocalSession(self.stand_in_url),
+            retry_base_delay=0.0,
+            timeout=5.0,
+        )
+
+
+def test_yahoo_source_materializes_through_dagster(stand_in: StandIn, tmp_path: Path) -> None:
+    stand_in.files = {
+        "/wiki/sp500": (SP500_3_ROWS.read_bytes(), "text/html; charset=UTF-8"),
+        "/iwm.csv": (IWM_7_ROWS.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=DGS2": (DGS2_NEW.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=DFF": (DFF_OLD.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=CPIAUCSL": (CPI_NEW.read_bytes(), "text/csv"),
+    }
+    # No index recording exists: QQQ's 2020 chart stands in for both benchmarks.
+    stand_in.charts.update({"^GSPC": QQQ, "^RUT": QQQ})
+    warehouse = tmp_path / "yahoo.duckdb"
+    resources = resources_from_env({"CAPGAP_WAREHOUSE": str(warehouse)})
+    resources["market_source"] = StandInMarketSource(kind="yahoo", stand_in_url=stand_in.url)
+
+    assert dg.materialize(all_assets(), resources=resources).success
+
+    assert read_only_query(warehouse, "SELECT DISTINCT source FROM raw.prices") == [("yahoo",)]
+    assert read_only_query(
+        warehouse, "SELECT ticker, count(*) FROM raw.prices GROUP BY ticker ORDER BY ticker"
+    ) == [("AAPL", 49), ("MSFT", 252), ("^GSPC", 253), ("^RUT", 253)]
+    (missing,) = read_only_query(warehouse, "SELECT DISTINCT missing FROM raw.loads")[0]
+    assert {"BRK-B", "BE", "SPY"} <= set(missing)
+    assert read_only_query(
+        warehouse, "SELECT value FROM raw.actions WHERE ticker = 'AAPL' AND kind = 'split'"
+    ) == [(4.0,)]
+    assert read_only_query(
+        warehouse, "SELECT universe, count(*), sum(issues) FROM marts.breadth_daily GROUP BY ALL"
+    ) == [("large", 301, 299)]
+    # January 2020's CPI is released on 2020-02-15: the days before it have no CPI yet.
+    assert read_only_query(
+        warehouse,
+        "SELECT count(*), count(fed_funds), count(cpi_index), min(date) FILTER (cpi_index > 0)"
+        " FROM staging.rates_asof",
+    ) == [(253, 253, 222, date(2020, 2, 18))]

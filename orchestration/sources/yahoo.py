@@ -11,6 +11,9 @@ What yfinance 1.7 does that this module works around (read in `yfinance/multi.py
   the tickers that did not come are asked again after an exponential backoff; those
   still missing when the attempts run out are reported missing, like any other, and an
   error is logged: the next load asks for them again, since nothing was stored.
+- Its time-zone lookup goes through `YfData.cache_get`, an in-process LRU cache that also
+  keeps failures: a symbol that failed once stays failed for the life of the process.
+  The cache is cleared before every download attempt, so a retry asks again.
 - Without a start it fetches one month: a start is always given.
 - With `auto_adjust=True` prices come split- and dividend-adjusted, and there is no
   unadjusted close; `unadjusted_close` is null.
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING, ClassVar
 import pandas as pd
 import polars as pl
 import yfinance as yf
+from yfinance.data import YfData
 from yfinance.exceptions import YFRateLimitError
 
 from orchestration.sources.base import (
@@ -248,6 +252,7 @@ class YahooSource:
         attempts = self.retry_attempts
         frames, pending = [], list(tickers)
         for attempt in range(1, attempts + 1):
+            YfData.cache_get.cache_clear()
             with _YfErrors() as errors:
                 wide = yf.download(
                     pending,

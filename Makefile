@@ -18,6 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 $(DAGSTER_HOME):
 	mkdir -p $@
+	printf 'telemetry:\n  enabled: false\n' > $@/dagster.yaml
 
 run: setup $(DAGSTER_HOME)
 	$(BIN)/capgap run

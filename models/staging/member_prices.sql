@@ -67,4 +67,3 @@ SELECT
     prior_low_251,
     observation
 FROM one_row_per_member_day
-ORDER BY universe, date, ticker

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup run test dev lint lock clean
+.PHONY: setup run test dev lint docs lock clean
 
 setup: $(STAMP)
 
@@ -16,19 +16,22 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-$(DAGSTER_HOME):
-	mkdir -p $@
-	printf 'telemetry:\n  enabled: false\n' > $@/dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml:
+	mkdir -p $(DAGSTER_HOME)
+	printf 'telemetry:\n  enabled: false\n' > $@
 
-run: setup $(DAGSTER_HOME)
+run: setup $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/capgap run
 
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-dev: setup $(DAGSTER_HOME)
+dev: setup $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml
+
+docs: setup
+	$(BIN)/capgap dictionary
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""`capgap`: materialize every asset through Dagster, then print the latest day."""
+"""`capgap run`: materialize every asset through Dagster, then print the latest day."""
 
 from __future__ import annotations
 
@@ -42,6 +42,14 @@ def run() -> int:
 def main() -> None:
     """Entry point of the `capgap` command."""
     parser = argparse.ArgumentParser(prog="capgap", description=__doc__)
-    parser.add_argument("command", choices=["run"], help="run: materialize everything")
-    parser.parse_args()
+    parser.add_argument(
+        "command",
+        choices=["run", "dictionary"],
+        help="run: materialize everything; dictionary: write docs/data_dictionary.md",
+    )
+    if parser.parse_args().command == "dictionary":
+        from orchestration.dictionary import write_dictionary
+
+        write_dictionary()
+        sys.exit(0)
     sys.exit(run())

@@ -83,7 +83,13 @@ class IndicatorSettings(dg.ConfigurableResource):
 
     large_benchmark: str = "^GSPC"
     small_benchmark: str = "^RUT"
+    small_etf: str = "IWM"
+    rotation_benchmark: str = "SPY"
     cpi_release_day: int = 15
+    near_high_threshold: float = 0.02
+    regime_decline_pct_above_sma50: float = 40.0
+    regime_rally_pct_above_sma50: float = 60.0
+    regime_leadership_spread_63d: float = 0.05
 
     def variables(self) -> dict[str, str | int | float]:
         """The settings as DuckDB variable names and values."""

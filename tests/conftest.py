@@ -59,3 +59,14 @@ def query(warehouse_path: Path) -> Callable[[str], list[tuple]]:
         return read_only_query(warehouse_path, sql)
 
     return run
+
+
+EDGE_MARKET = FIXTURES / "files" / "edge_market"
+
+
+@pytest.fixture(scope="session")
+def edge_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse built once, through Dagster, from the hand-made edge_market directory."""
+    warehouse = tmp_path_factory.mktemp("edge") / "w.duckdb"
+    materialize_into(warehouse, CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(EDGE_MARKET))
+    return warehouse

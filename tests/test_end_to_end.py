@@ -82,3 +82,25 @@ def test_assets_are_grouped_by_layer():
 
 def test_definitions_load_as_the_ui_loads_them():
     dg.Definitions.validate_loadable(defs)
+
+
+def test_ten_years_of_sample_show_every_regime_and_signal(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    materialize_into(warehouse, CAPGAP_SAMPLE_MEMBERS="300")
+    regimes = {
+        r for (r,) in read_only_query(warehouse, "SELECT DISTINCT regime FROM marts.market_regime")
+    }
+    assert regimes >= {
+        "broad_decline",
+        "broad_rally",
+        "small_cap_leadership",
+        "large_cap_leadership",
+        "mixed",
+    }
+    signals = read_only_query(
+        warehouse,
+        "SELECT bool_or(rate_relief), bool_or(breadth_breakout), bool_or(liquidity_returning),"
+        " bool_or(NOT rate_relief), bool_or(NOT breadth_breakout), bool_or(NOT liquidity_returning)"
+        " FROM marts.market_regime",
+    )
+    assert signals == [(True,) * 6]

@@ -1,20 +1,22 @@
 """Every SQL model keeps its contract: the columns, types and key its .yml states."""
 
+import re
+from functools import partial
+
 import pytest
 
+from orchestration.dictionary import DICTIONARY_PATH, render_dictionary
 from orchestration.models import load_models
-from tests.test_files_source import good_prices, write_dir
+from orchestration.paths import PROJECT_ROOT
+from tests.conftest import read_only_query
 
 MODELS = load_models()
 
 
-@pytest.fixture
-def built(tmp_path, materialize, query):
-    """A warehouse built from a small clean `files` directory."""
-    materialize(
-        CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(write_dir(tmp_path / "in", good_prices()))
-    )
-    return query
+@pytest.fixture(scope="module")
+def built(edge_warehouse):
+    """The query function of the warehouse built from the edge_market directory."""
+    return partial(read_only_query, edge_warehouse)
 
 
 def test_every_layer_has_models():
@@ -48,3 +50,36 @@ def test_dependencies_are_known_tables():
     }
     for model in MODELS:
         assert set(model.depends_on) <= known, model.table
+
+
+def test_data_dictionary_is_up_to_date():
+    assert DICTIONARY_PATH.read_text() == render_dictionary(), "run `make docs`"
+
+
+def test_readme_lists_exactly_the_warehouse_tables(built):
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    listed = set(re.findall(r"^\| `((?:raw|staging|marts)\.[a-z_0-9]+)` \|", readme, re.MULTILINE))
+    tables = {
+        f"{schema}.{name}"
+        for schema, name in built(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+            " WHERE table_schema IN ('raw', 'staging', 'marts')"
+        )
+    }
+    assert listed == tables
+
+
+PERCENT_COLUMNS = [
+    (model.table, column.name)
+    for model in MODELS
+    for column in model.columns
+    if column.name.startswith("pct_") or column.name.endswith(("_percent", "_pct_above_sma50"))
+]
+
+
+@pytest.mark.parametrize(("table", "column"), PERCENT_COLUMNS, ids=lambda v: str(v))
+def test_percentages_are_0_to_100(built, table, column):
+    ((low, high, filled),) = built(
+        f"SELECT min({column}), max({column}), count({column}) FROM {table}"
+    )
+    assert filled > 0 and low >= 0 and high <= 100

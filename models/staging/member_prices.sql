@@ -65,5 +65,6 @@ SELECT
     sma_200,
     prior_high_251,
     prior_low_251,
+    volume_sma_50,
     observation
 FROM one_row_per_member_day

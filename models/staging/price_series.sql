@@ -23,7 +23,8 @@ SELECT
     CASE WHEN count(close) OVER previous_251 = 251 THEN max(close) OVER previous_251 END
         AS prior_high_251,
     CASE WHEN count(close) OVER previous_251 = 251 THEN min(close) OVER previous_251 END
-        AS prior_low_251
+        AS prior_low_251,
+    CASE WHEN count(*) OVER last_50 = 50 THEN avg(volume) OVER last_50 END AS volume_sma_50
 FROM bars
 WINDOW
     own_series AS (PARTITION BY ticker ORDER BY date),

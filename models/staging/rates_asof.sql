@@ -22,6 +22,12 @@ series_on_each_date AS (
     CROSS JOIN (SELECT DISTINCT series FROM observations) AS series_names
 ),
 
+cpi_by_month AS (
+    SELECT observed_on AS month, value AS cpi_index
+    FROM observations
+    WHERE series = 'cpi_index'
+),
+
 known_on_date AS (
     SELECT
         series_on_each_date.date,
@@ -32,19 +38,36 @@ known_on_date AS (
     ASOF LEFT JOIN observations
         ON series_on_each_date.series = observations.series
         AND series_on_each_date.date >= observations.known_from
+),
+
+wide AS (
+    SELECT
+        trading_dates.date,
+        max(value) FILTER (WHERE series = 'ust_3m') AS ust_3m,
+        max(value) FILTER (WHERE series = 'ust_2y') AS ust_2y,
+        max(value) FILTER (WHERE series = 'ust_5y') AS ust_5y,
+        max(value) FILTER (WHERE series = 'ust_10y') AS ust_10y,
+        max(value) FILTER (WHERE series = 'ust_30y') AS ust_30y,
+        max(value) FILTER (WHERE series = 'fed_funds') AS fed_funds,
+        max(value) FILTER (WHERE series = 'cpi_index') AS cpi_index,
+        max(observed_on) FILTER (WHERE series = 'cpi_index') AS cpi_month
+    FROM staging.trading_dates AS trading_dates
+    LEFT JOIN known_on_date USING (date)
+    GROUP BY trading_dates.date
 )
 
 SELECT
-    trading_dates.date,
-    max(value) FILTER (WHERE series = 'ust_3m') AS ust_3m,
-    max(value) FILTER (WHERE series = 'ust_2y') AS ust_2y,
-    max(value) FILTER (WHERE series = 'ust_5y') AS ust_5y,
-    max(value) FILTER (WHERE series = 'ust_10y') AS ust_10y,
-    max(value) FILTER (WHERE series = 'ust_30y') AS ust_30y,
-    max(value) FILTER (WHERE series = 'fed_funds') AS fed_funds,
-    max(value) FILTER (WHERE series = 'cpi_index') AS cpi_index,
-    max(observed_on) FILTER (WHERE series = 'cpi_index') AS cpi_month
-FROM staging.trading_dates AS trading_dates
-LEFT JOIN known_on_date USING (date)
-GROUP BY trading_dates.date
-ORDER BY trading_dates.date
+    wide.date,
+    wide.ust_3m,
+    wide.ust_2y,
+    wide.ust_5y,
+    wide.ust_10y,
+    wide.ust_30y,
+    wide.fed_funds,
+    wide.cpi_index,
+    wide.cpi_month,
+    year_earlier.cpi_index AS cpi_index_year_earlier
+FROM wide
+LEFT JOIN cpi_by_month AS year_earlier
+    ON year_earlier.month = wide.cpi_month - INTERVAL 12 MONTH
+ORDER BY wide.date

@@ -109,11 +109,18 @@ class Observation:
 
 @dataclass(frozen=True)
 class Membership:
-    """One membership row, with the earliest-snapshot back-fill already applied."""
+    """One membership row, with the earliest-snapshot back-fill already applied.
+
+    ``start`` is None for the universe's earliest snapshot; ``valid_from`` keeps the row's
+    own date, which orders overlapping rows (``name`` and ``sector`` come from the latest).
+    """
 
     ticker: str
     start: dt.date | None
     end: dt.date | None
+    valid_from: dt.date | None = None
+    name: str | None = None
+    sector: str | None = None
 
     def covers(self, day: dt.date) -> bool:
         """Whether ``day`` falls in this row (both ends inclusive, None = open)."""
@@ -140,7 +147,7 @@ def _previous_extreme(closes: np.ndarray, window: int, func: np.ufunc) -> np.nda
     return out
 
 
-def _ticker_observations(prices: pl.DataFrame) -> dict[str, dict[dt.date, Observation]]:
+def ticker_observations(prices: pl.DataFrame) -> dict[str, dict[dt.date, Observation]]:
     """Per ticker, per date: the close, volume and the windows over its own series."""
     result: dict[str, dict[dt.date, Observation]] = {}
     for (ticker,), rows in prices.sort("ticker", "date").group_by("ticker", maintain_order=True):
@@ -167,7 +174,7 @@ def _ticker_observations(prices: pl.DataFrame) -> dict[str, dict[dt.date, Observ
     return result
 
 
-def _memberships(members: pl.DataFrame) -> dict[str, list[Membership]]:
+def memberships(members: pl.DataFrame) -> dict[str, list[Membership]]:
     """Membership rows per universe; earliest-snapshot rows get an open start."""
     result: dict[str, list[Membership]] = {}
     for (universe,), rows in members.sort("universe").group_by("universe", maintain_order=True):
@@ -177,10 +184,59 @@ def _memberships(members: pl.DataFrame) -> dict[str, list[Membership]]:
                 ticker=row["ticker"],
                 start=None if row["valid_from"] == earliest else row["valid_from"],
                 end=row["valid_to"],
+                valid_from=row["valid_from"],
+                name=row.get("name"),
+                sector=row.get("sector"),
             )
             for row in rows.iter_rows(named=True)
         ]
     return result
+
+
+def members_by_date(
+    rows: list[Membership], observations: dict[str, dict[dt.date, Observation]]
+) -> dict[dt.date, dict[str, Observation]]:
+    """Per date, the point-in-time members of one universe that have a price row on it."""
+    by_date: dict[dt.date, dict[str, Observation]] = {}
+    for ticker in sorted({m.ticker for m in rows}):
+        own_rows = [m for m in rows if m.ticker == ticker]
+        for day, obs in observations.get(ticker, {}).items():
+            if any(m.covers(day) for m in own_rows):
+                by_date.setdefault(day, {})[ticker] = obs
+    return dict(sorted(by_date.items()))
+
+
+def membership_on(rows: list[Membership], ticker: str, day: dt.date) -> Membership | None:
+    """The row of ``ticker`` covering ``day`` with the latest ``valid_from`` (None if none)."""
+    covering = [m for m in rows if m.ticker == ticker and m.covers(day)]
+    return max(covering, key=lambda m: m.valid_from or dt.date.min, default=None)
+
+
+def clean_prices(prices: pl.DataFrame) -> pl.DataFrame:
+    """``ticker, date, close, volume`` typed, rows without a close dropped, keys unique."""
+    prices = prices.select(
+        pl.col("ticker").cast(pl.String),
+        pl.col("date").cast(pl.Date),
+        pl.col("close").cast(pl.Float64),
+        pl.col("volume").cast(pl.Int64),
+    ).filter(pl.col("close").is_not_null())
+    if prices.select(pl.struct("ticker", "date").is_duplicated().any()).item():
+        raise ValueError("prices has duplicate (ticker, date) rows")
+    return prices
+
+
+def clean_members(members: pl.DataFrame) -> pl.DataFrame:
+    """Membership rows typed; ``name`` and ``sector`` are null when the frame has none."""
+    return members.select(
+        pl.col("universe").cast(pl.String),
+        pl.col("ticker").cast(pl.String),
+        pl.col("valid_from").cast(pl.Date),
+        pl.col("valid_to").cast(pl.Date),
+        *[
+            pl.col(c).cast(pl.String) if c in members.columns else pl.lit(None, pl.String).alias(c)
+            for c in ("name", "sector")
+        ],
+    )
 
 
 def _ema(values: list[float], span: int) -> list[float]:
@@ -192,7 +248,7 @@ def _ema(values: list[float], span: int) -> list[float]:
     return out
 
 
-def _pct_above(closes_and_smas: list[tuple[float, float | None]]) -> float | None:
+def pct_above(closes_and_smas: list[tuple[float, float | None]]) -> float | None:
     """100 * share of (close, sma) pairs with a non-null SMA where close > SMA."""
     with_sma = [(close, sma) for close, sma in closes_and_smas if sma is not None]
     if not with_sma:
@@ -219,8 +275,8 @@ def _day_row(members_today: list[Observation]) -> dict[str, object]:
         "unchanged": len(unch),
         "net_advances": a - d,
         "ratio_adjusted_net_advances": 0.0 if a + d == 0 else 1000.0 * (a - d) / (a + d),
-        "pct_above_sma50": _pct_above([(o.close, o.sma50) for o in members_today]),
-        "pct_above_sma200": _pct_above([(o.close, o.sma200) for o in members_today]),
+        "pct_above_sma50": pct_above([(o.close, o.sma50) for o in members_today]),
+        "pct_above_sma200": pct_above([(o.close, o.sma200) for o in members_today]),
         "new_highs_52w": highs,
         "new_lows_52w": lows,
         "up_volume": up_volume,
@@ -278,33 +334,14 @@ def reference_breadth(prices: pl.DataFrame, members: pl.DataFrame) -> pl.DataFra
     ``prices`` needs ``ticker, date, close, volume``; ``members`` needs
     ``universe, ticker, valid_from, valid_to``. Other columns are ignored.
     """
-    prices = prices.select(
-        pl.col("ticker").cast(pl.String),
-        pl.col("date").cast(pl.Date),
-        pl.col("close").cast(pl.Float64),
-        pl.col("volume").cast(pl.Int64),
-    ).filter(pl.col("close").is_not_null())
-    if prices.select(pl.struct("ticker", "date").is_duplicated().any()).item():
-        raise ValueError("prices has duplicate (ticker, date) rows")
-    members = members.select(
-        pl.col("universe").cast(pl.String),
-        pl.col("ticker").cast(pl.String),
-        pl.col("valid_from").cast(pl.Date),
-        pl.col("valid_to").cast(pl.Date),
-    )
-    observations = _ticker_observations(prices)
+    observations = ticker_observations(clean_prices(prices))
 
     out: list[dict[str, object]] = []
-    for universe, memberships in sorted(_memberships(members).items()):
-        by_date: dict[dt.date, dict[str, Observation]] = {}
-        for ticker in sorted({m.ticker for m in memberships}):
-            own_rows = [m for m in memberships if m.ticker == ticker]
-            for day, obs in observations.get(ticker, {}).items():
-                if any(m.covers(day) for m in own_rows):
-                    by_date.setdefault(day, {})[ticker] = obs
+    for universe, rows_of_universe in sorted(memberships(clean_members(members)).items()):
+        by_date = members_by_date(rows_of_universe, observations)
         rows = [
-            {"universe": universe, "date": day, **_day_row(list(by_date[day].values()))}
-            for day in sorted(by_date)
+            {"universe": universe, "date": day, **_day_row(list(today.values()))}
+            for day, today in by_date.items()
         ]
         _add_time_series(rows)
         out.extend(rows)

@@ -392,7 +392,9 @@ def test_edge_market_fixture_shapes(
     assert 0.7 < after["close"] / before["close"] < 1.3
     assert 7 < after["unadjusted_close"] / before["unadjusted_close"] < 13
     rates = pl.read_csv(EDGE_MARKET / "rates.csv")
-    assert set(rates["series"]) == {"ust_10y", "ust_2y", "fed_funds", "cpi_index"}
+    assert set(rates["series"]) == {
+        "ust_3m", "ust_2y", "ust_5y", "ust_10y", "ust_30y", "fed_funds", "cpi_index"
+    }  # fmt: skip
 
 
 def test_edge_market_mcclellan_matches_pandas_ewm(

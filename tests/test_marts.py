@@ -1,0 +1,145 @@
+"""Every mart against an independent polars/numpy computation, column by column.
+
+The warehouse is built once through Dagster from the hand-made `edge_market` directory
+(tests/conftest.py); tests/reference/ computes the same tables straight from its CSV files.
+Rows are matched on each mart's key; floats agree to 1e-9, everything else exactly, and
+nulls must be null in both.
+"""
+
+import math
+from collections.abc import Callable
+
+import duckdb
+import polars as pl
+import pytest
+
+from orchestration.models import load_models
+from tests.conftest import EDGE_MARKET, materialize_into, read_only_query
+from tests.reference.breadth import reference_breadth
+from tests.reference.divergence import reference_divergence
+from tests.reference.liquidity import reference_liquidity
+from tests.reference.movers import reference_movers
+from tests.reference.rates import reference_rate_sensitivity, reference_rates_daily
+from tests.reference.regime import reference_regime
+from tests.reference.rotation import reference_rotation
+from tests.reference.sector_breadth import reference_sector_breadth
+from tests.test_files_source import good_prices, write_dir
+
+SCHEMAS = {
+    "prices": {
+        "date": pl.Date, "ticker": pl.String, "open": pl.Float64, "high": pl.Float64,
+        "low": pl.Float64, "close": pl.Float64, "volume": pl.Int64,
+        "unadjusted_close": pl.Float64,
+    },
+    "members": {
+        "universe": pl.String, "ticker": pl.String, "name": pl.String, "sector": pl.String,
+        "valid_from": pl.Date, "valid_to": pl.Date,
+    },
+    "rates": {"date": pl.Date, "series": pl.String, "value": pl.Float64},
+    "actions": {"date": pl.Date, "ticker": pl.String, "kind": pl.String, "value": pl.Float64},
+}  # fmt: skip
+
+Inputs = dict[str, pl.DataFrame]
+REFERENCES: dict[str, Callable[[Inputs], pl.DataFrame]] = {
+    "marts.breadth_daily": lambda m: reference_breadth(m["prices"], m["members"]),
+    "marts.sector_breadth_daily": lambda m: reference_sector_breadth(m["prices"], m["members"]),
+    "marts.divergence_daily": lambda m: reference_divergence(m["prices"], m["members"]),
+    "marts.rotation_daily": lambda m: reference_rotation(m["prices"]),
+    "marts.liquidity_daily": lambda m: reference_liquidity(m["prices"], m["members"]),
+    "marts.rates_daily": lambda m: reference_rates_daily(m["prices"], m["rates"]),
+    "marts.rate_sensitivity": lambda m: reference_rate_sensitivity(m["prices"], m["rates"]),
+    "marts.small_cap_movers": lambda m: reference_movers(m["prices"], m["members"], m["actions"]),
+    "marts.market_regime": lambda m: reference_regime(m["prices"], m["members"], m["rates"]),
+}
+MARTS = {m.table: m for m in load_models() if m.layer == "marts"}
+CASES = [(table, column.name) for table, model in MARTS.items() for column in model.columns
+         if column.name not in model.key]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def inputs() -> Inputs:
+    """The edge_market files read plainly, with their documented types."""
+    return {
+        name: pl.read_csv(EDGE_MARKET / f"{name}.csv", schema_overrides=schema)
+        for name, schema in SCHEMAS.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def compared(edge_warehouse, inputs) -> dict[str, pl.DataFrame]:
+    """Per mart, the warehouse's rows joined on the key with the reference's (`_expected`)."""
+    joined = {}
+    with duckdb.connect(str(edge_warehouse), read_only=True) as con:
+        for table, reference in REFERENCES.items():
+            key = list(MARTS[table].key)
+            got = pl.from_arrow(con.sql(f"SELECT * FROM {table}").to_arrow_table())
+            want = reference(inputs)
+            assert got.height == want.height, f"{table}: {got.height} rows, expected {want.height}"
+            joined[table] = got.join(
+                want, on=key, how="full", suffix="_expected", nulls_equal=True, coalesce=False
+            )
+    return joined
+
+
+def test_every_mart_has_a_reference():
+    assert set(REFERENCES) == set(MARTS)
+
+
+@pytest.mark.parametrize("table", sorted(REFERENCES))
+def test_same_keys_and_columns(compared, table):
+    frame = compared[table]
+    key = MARTS[table].key
+    unmatched = frame.filter(
+        pl.any_horizontal(pl.col(k).is_null() | pl.col(f"{k}_expected").is_null() for k in key)
+    )
+    assert unmatched.height == 0, unmatched.select(*key, *[f"{k}_expected" for k in key]).head(3)
+    expected_columns = {c[: -len("_expected")] for c in frame.columns if c.endswith("_expected")}
+    assert expected_columns == {c.name for c in MARTS[table].columns}
+
+
+@pytest.mark.parametrize(("table", "column"), CASES, ids=[f"{t}.{c}" for t, c in CASES])
+def test_column_matches_reference(compared, table, column):
+    frame = compared[table]
+    key = list(MARTS[table].key)
+    mismatches = [
+        (row[:-2], row[-2], row[-1])
+        for row in frame.select(*key, column, f"{column}_expected").iter_rows()
+        if not _same(row[-2], row[-1])
+    ]
+    assert not mismatches, f"{len(mismatches)} of {frame.height} rows differ: {mismatches[:3]}"
+
+
+def _same(got: object, want: object) -> bool:
+    if got is None or want is None:
+        return got is None and want is None
+    if isinstance(want, float):
+        return math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9)
+    return got == want
+
+
+def test_cpi_is_not_used_before_its_release(edge_warehouse):
+    """January 2023's CPI is released on 2023-02-15: on the 14th the latest known is December's."""
+    rows = read_only_query(
+        edge_warehouse,
+        "SELECT marts.date, marts.cpi_index, raw.date FROM marts.rates_daily AS marts"
+        " JOIN raw.rates AS raw ON raw.series = 'cpi_index' AND raw.value = marts.cpi_index"
+        " WHERE marts.date IN ('2023-02-14', '2023-02-15') ORDER BY marts.date",
+    )
+    assert [(day.isoformat(), month.isoformat()) for day, _, month in rows] == [
+        ("2023-02-14", "2022-12-01"),
+        ("2023-02-15", "2023-01-01"),
+    ]
+
+
+def test_settings_used_are_recorded_with_the_materialization(tmp_path):
+    files = write_dir(tmp_path / "in", good_prices())
+    result = materialize_into(
+        tmp_path / "w.duckdb", CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(files)
+    )
+    (event,) = result.asset_materializations_for_node("marts__divergence_daily")
+    recorded = {k: v.value for k, v in event.metadata.items() if k.startswith("setting/")}
+    assert recorded == {
+        "setting/large_benchmark": "^GSPC",
+        "setting/near_high_threshold": "0.02",
+        "setting/small_benchmark": "^RUT",
+    }

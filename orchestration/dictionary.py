@@ -1,9 +1,10 @@
-"""The data dictionary: every staging and mart table's contract, as one markdown page."""
+"""The data dictionary: every table's contract and checks, as one markdown page."""
 
 from __future__ import annotations
 
-from orchestration.models import Model, load_models
+from orchestration.models import Model, load_models, raw_contracts
 from orchestration.paths import PROJECT_ROOT
+from orchestration.quality import Check
 
 DICTIONARY_PATH = PROJECT_ROOT / "docs" / "data_dictionary.md"
 HEADER = """# Data dictionary
@@ -25,20 +26,43 @@ def _table_section(model: Model) -> str:
         "",
         f"- Grain: {model.grain}",
         f"- Key: {', '.join(f'`{k}`' for k in model.key)}",
-        f"- Built from: {', '.join(f'`{d}`' for d in model.depends_on)}",
-        f"- SQL: `models/{model.layer}/{model.name}.sql`",
-        "",
-        "| column | type | meaning |",
-        "|---|---|---|",
     ]
+    if model.sql:
+        lines += [
+            f"- Built from: {', '.join(f'`{d}`' for d in model.depends_on)}",
+            f"- SQL: `models/{model.layer}/{model.name}.sql`",
+        ]
+    lines += ["", "| column | type | meaning |", "|---|---|---|"]
     lines += [f"| `{c.name}` | {c.type} | {_cell(c.description)} |" for c in model.columns]
+    if model.checks:
+        lines += ["", "| check | severity | expectation |", "|---|---|---|"]
+        lines += [
+            f"| `{c.name}` | {'quarantine' if c.quarantines else c.severity} | {_cell(_rule(c))} |"
+            for c in model.checks
+        ]
     return "\n".join(lines)
 
 
-def render_dictionary(models: tuple[Model, ...] | None = None) -> str:
-    """The dictionary page for the given models (default: all), marts first."""
-    models = load_models() if models is None else models
-    ordered = sorted(models, key=lambda m: (m.layer != "marts", m.table))
+def _rule(check: Check) -> str:
+    arguments = ", ".join(f"{k}={v}" for k, v in check.arguments.items())
+    rule = f"`{check.expect}({arguments})`"
+    computed = {n: e for n, e in check.columns.items() if n != e}
+    if check.query:
+        rule += f" on `{check.query}`"
+    elif computed:
+        rule += " where " + ", ".join(
+            f"`{n}` = `{' '.join(e.split())}`" for n, e in computed.items()
+        )
+    return f"{check.description}: {rule}" if check.description else rule
+
+
+LAYER_ORDER = {"marts": 0, "staging": 1, "raw": 2}
+
+
+def render_dictionary() -> str:
+    """The dictionary page of every table with a contract: marts, then staging, then raw."""
+    models = [*load_models(), *raw_contracts().values()]
+    ordered = sorted(models, key=lambda m: (LAYER_ORDER[m.layer], m.table))
     return HEADER + "\n" + "\n\n".join(_table_section(m) for m in ordered) + "\n"
 
 

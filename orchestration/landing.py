@@ -1,4 +1,4 @@
-"""Land a raw batch in the warehouse: contract, merge, quarantine and the loads record.
+"""Land a raw batch in the warehouse: screening, merge, quarantine and the loads record.
 
 Everything one load writes happens in one transaction, so a load that fails half-way
 leaves the raw tables as they were. Each table is merged on its key: new keys are
@@ -16,7 +16,9 @@ from datetime import UTC, date, datetime
 import duckdb
 import polars as pl
 
-from orchestration.raw_contract import KEYS, apply_contract
+from orchestration.models import raw_contracts
+from orchestration.quality import Outcome
+from orchestration.screening import screen
 from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, RawBatch
 
 
@@ -41,6 +43,7 @@ class LoadReport:
     tables: dict[str, TableLoad]
     rejects: pl.DataFrame
     missing: list[str]
+    outcomes: dict[str, list[Outcome]]
 
 
 def new_load_id(source: str) -> str:
@@ -50,7 +53,7 @@ def new_load_id(source: str) -> str:
 
 
 def _merge(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> tuple[int, int]:
-    key = KEYS[table]
+    key = raw_contracts()[table].key
     values = [c for c in RAW_SCHEMAS[table] if c not in key]
     lineage = ["source", "load_id", "loaded_at"]
     on = " AND ".join(f"target.{k} = incoming.{k}" for k in key)
@@ -100,7 +103,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> None:
 def land_batch(
     con: duckdb.DuckDBPyConnection, batch: RawBatch, source: str, today: date
 ) -> LoadReport:
-    """Check, merge and record one batch in a single transaction; return what it did."""
+    """Screen, merge and record one batch in a single transaction; return what it did."""
     load_id = new_load_id(source)
     started_at = datetime.now(UTC).replace(tzinfo=None)
     lineage = [
@@ -108,12 +111,15 @@ def land_batch(
         pl.lit(load_id).alias("load_id"),
         pl.lit(started_at).alias("loaded_at"),
     ]
-    checked = {t: apply_contract(t, batch.table(t), today) for t in RAW_SCHEMAS}
-    rejects = pl.concat([batch.rejects.cast(REJECTS_SCHEMA)] + [r for _, r in checked.values()])
+    checked = {t: screen(con, t, batch.table(t), today) for t in RAW_SCHEMAS}
+    rejects = pl.concat(
+        [batch.rejects.cast(REJECTS_SCHEMA)] + [s.rejects for s in checked.values()]
+    )
     tables: dict[str, TableLoad] = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        for table, (good, _) in checked.items():
+        for table, screened in checked.items():
+            good = screened.good
             inserted, updated = _merge(con, table, good.with_columns(lineage))
             received = batch.table(table).height
             quarantined = rejects.filter(pl.col("table_name") == table).height
@@ -132,7 +138,8 @@ def land_batch(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return LoadReport(load_id, source, tables, rejects, list(batch.missing))
+    outcomes = {t: s.outcomes for t, s in checked.items()}
+    return LoadReport(load_id, source, tables, rejects, list(batch.missing), outcomes)
 
 
 def _record_load(

@@ -94,3 +94,14 @@ class IndicatorSettings(dg.ConfigurableResource):
     def variables(self) -> dict[str, str | int | float]:
         """The settings as DuckDB variable names and values."""
         return self.model_dump()
+
+
+class QualitySettings(dg.ConfigurableResource):
+    """How much of each table the checks look at.
+
+    By default only the new rows: those dated within `revalidate_days` of the latest date
+    already published (a first build checks everything). `full_validation` checks every row.
+    """
+
+    full_validation: bool = False
+    revalidate_days: int = 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from orchestration.resources import IndicatorSettings, MarketSource, Warehouse
+from orchestration.resources import IndicatorSettings, MarketSource, QualitySettings, Warehouse
 
 DEFAULT_WAREHOUSE = "data/capgap.duckdb"
 
@@ -26,4 +26,7 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, object
             yahoo_history_start=env.get("CAPGAP_YAHOO_START", ""),
         ),
         "indicator_settings": IndicatorSettings(),
+        "quality_settings": QualitySettings(
+            full_validation=env.get("CAPGAP_FULL_VALIDATION", "") not in ("", "0", "false")
+        ),
     }

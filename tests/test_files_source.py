@@ -117,7 +117,7 @@ def test_bad_rows_are_quarantined_and_good_rows_land(tmp_path, materialize, quer
         "prices: the row appears 2 times; one copy kept (AAA 2024-01-08)",
     } <= reasons
     assert any(r.startswith("prices: date 2099-01-02 is after today") for r in reasons)
-    conflicting = query("SELECT count(*) FROM raw.quarantine WHERE rule = 'conflicting_duplicate'")
+    conflicting = query("SELECT count(*) FROM raw.quarantine WHERE rule = 'key_unique'")
     assert conflicting == [(2,)]
 
     ((received, inserted, quarantined),) = query(

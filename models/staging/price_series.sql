@@ -16,6 +16,7 @@ SELECT
     volume,
     unadjusted_close,
     row_number() OVER own_series AS observation,
+    lag(date) OVER own_series AS prev_date,
     lag(close) OVER own_series AS prev_close,
     close / lag(close) OVER own_series - 1 AS ret_1d,
     CASE WHEN count(close) OVER last_50 = 50 THEN avg(close) OVER last_50 END AS sma_50,

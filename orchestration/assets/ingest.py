@@ -4,17 +4,14 @@ from datetime import date
 
 import dagster as dg
 
+from orchestration.check_results import check_result, check_specs
 from orchestration.landing import LoadReport, land_batch
 from orchestration.metadata import table_metadata
+from orchestration.models import raw_contracts
+from orchestration.quality import run_checks
 from orchestration.resources import MarketSource, Warehouse
 from orchestration.sources.base import FetchRequest, SourceError
 
-RAW_TABLE_DESCRIPTIONS = {
-    "prices": "Daily bars of members, benchmarks and ETFs (adjusted), key (ticker, date).",
-    "members": "Point-in-time index membership, key (universe, ticker, valid_from).",
-    "rates": "Yields, policy rate and CPI observations, key (series, date).",
-    "actions": "Splits and dividends, key (ticker, date, kind).",
-}
 QUARANTINE_SAMPLE = 5
 
 
@@ -37,15 +34,46 @@ def _report_problems(context: dg.AssetExecutionContext, report: LoadReport) -> N
             context.log.warning(f"  e.g. {reason}")
 
 
+def _check_results(con, report: LoadReport) -> list[dg.AssetCheckResult]:
+    """The screening outcomes of this load, and the checks on the stored raw tables."""
+    results = []
+    for table, contract in raw_contracts().items():
+        key = dg.AssetKey(["raw", table])
+        screened = {o.check.name: o for o in report.outcomes[table]}
+        for check in contract.checks:
+            if check.quarantines:
+                outcome = screened.get(check.name)
+                if outcome is not None:
+                    results.append(check_result(key, outcome, "the rows of this load"))
+                else:
+                    results.append(
+                        dg.AssetCheckResult(
+                            asset_key=key,
+                            check_name=check.name,
+                            passed=True,
+                            metadata={"rows_checked": dg.MetadataValue.int(0)},
+                        )
+                    )
+        stored = [c for c in contract.checks if not c.quarantines]
+        for outcome in run_checks(con, stored, f"raw.{table}", suite_name=f"raw.{table}"):
+            results.append(check_result(key, outcome, "every stored row"))
+    return results
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             ["raw", table],
-            description=description,
+            description=f"{contract.description}\n\nGrain: {contract.grain}.",
             group_name="ingest",
             kinds={"duckdb", "python"},
         )
-        for table, description in RAW_TABLE_DESCRIPTIONS.items()
+        for table, contract in raw_contracts().items()
+    ],
+    check_specs=[
+        spec
+        for table, contract in raw_contracts().items()
+        for spec in check_specs(dg.AssetKey(["raw", table]), contract.checks)
     ],
 )
 def raw_tables(
@@ -88,3 +116,4 @@ def raw_tables(
             if table == "prices":
                 metadata["symbols_missing"] = dg.MetadataValue.int(len(report.missing))
             yield dg.MaterializeResult(asset_key=["raw", table], metadata=metadata)
+        yield from _check_results(con, report)

@@ -1,0 +1,188 @@
+"""Data-quality checks: Great Expectations 1.x suites run in memory on the rows to check.
+
+A check is declared in a table's contract (`models/<layer>/<table>.yml`, `checks:`): a name,
+a severity (`error` blocks what depends on the table, `warn` is only reported), a GX
+expectation (`expect` and its arguments) and the frame it looks at: either `columns`, SQL
+expressions evaluated on the table's rows under check, or a `query` whose result is
+checked. DuckDB computes the frame; GX validates it as a pandas dataframe batch (its SQL
+datasource over duckdb_engine fails, see shared/known-ground.md). GX is imported on first
+use only: it takes seconds, and the definitions must load fast.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import duckdb
+
+ROW_ID = "_row"
+SAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation on a table, with the frame it looks at."""
+
+    name: str
+    expect: str
+    arguments: dict[str, Any]
+    severity: str = "error"
+    columns: dict[str, str] = field(default_factory=dict)
+    query: str | None = None
+    reason: str | None = None
+    description: str = ""
+
+    @property
+    def blocking(self) -> bool:
+        """Whether a failure stops what depends on the table."""
+        return self.severity == "error"
+
+    def with_table(self, table: str) -> Check:
+        """The check with `{table}` in its query replaced by `table`."""
+        return replace(self, query=self.query.replace("{table}", table) if self.query else None)
+
+    @property
+    def quarantines(self) -> bool:
+        """Whether the check judges incoming raw rows (those failing it are quarantined)."""
+        return self.reason is not None
+
+    @classmethod
+    def from_contract(cls, spec: dict[str, Any]) -> Check:
+        """A check from its contract entry.
+
+        Without `columns`, the frame holds the table columns the expectation names; with
+        one computed column and no `column` argument, the expectation is on that column.
+        """
+        known = {"name", "expect", "severity", "columns", "query", "reason", "description"}
+        arguments = {k: v for k, v in spec.items() if k not in known}
+        columns = dict(spec.get("columns") or {})
+        if not columns and "query" not in spec:
+            named = [arguments.get(k) for k in ("column", "column_A", "column_B")]
+            named += arguments.get("column_list", [])
+            columns = {name: name for name in named if name}
+        if "column" not in arguments and len(columns) == 1 and "column_A" not in arguments:
+            arguments["column"] = next(iter(columns))
+        return cls(
+            name=spec["name"],
+            expect=spec["expect"],
+            arguments=arguments,
+            severity=spec.get("severity", "error"),
+            columns=columns,
+            query=spec.get("query"),
+            reason=spec.get("reason"),
+            description=spec.get("description", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What GX found for one check."""
+
+    check: Check
+    success: bool
+    checked_rows: int
+    unexpected_count: int
+    observed: Any
+    failing_rows: list[int]
+    failing_values: dict[int, dict[str, Any]]
+
+    def sample(self) -> list[dict[str, Any]]:
+        """Up to five failing rows' checked values, for a person to read."""
+        rows = list(self.failing_values.values())[:SAMPLE_ROWS]
+        return json.loads(json.dumps(rows, default=str))
+
+
+def _frame_sql(
+    con: duckdb.DuckDBPyConnection, check_columns: dict[str, str], table: str, where: str
+) -> str:
+    selected = ", ".join(f"{expr} AS {name}" for name, expr in check_columns.items())
+    has_row_ids = ROW_ID in {c for c, *_ in con.execute(f"DESCRIBE {table}").fetchall()}
+    numbered = (
+        table if has_row_ids else (f"(SELECT *, row_number() OVER () - 1 AS {ROW_ID} FROM {table})")
+    )
+    return f"SELECT {ROW_ID}, {selected} FROM {numbered} AS checked WHERE {where}"
+
+
+def _validate(frame: Any, checks: list[Check], suite_name: str) -> list[dict[str, Any]]:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas("capgap")
+        .add_dataframe_asset(suite_name)
+        .add_batch_definition_whole_dataframe("rows under check")
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+    for check in checks:
+        config = ExpectationConfiguration(
+            type=check.expect, kwargs=check.arguments, meta={"check": check.name}
+        )
+        suite.add_expectation(config.to_domain_obj())
+    validation = gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
+    result = validation.run(
+        batch_parameters={"dataframe": frame},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
+    )
+    by_check = {r.expectation_config.meta["check"]: r.to_json_dict() for r in result.results}
+    return [by_check[check.name] for check in checks]
+
+
+def _row_ids(result: dict[str, Any]) -> list[int]:
+    indexed = result.get("result", {}).get("unexpected_index_list") or []
+    return [int(item[ROW_ID]) if isinstance(item, dict) else int(item) for item in indexed]
+
+
+def run_checks(
+    con: duckdb.DuckDBPyConnection,
+    checks: list[Check],
+    table: str,
+    where: str = "true",
+    suite_name: str | None = None,
+) -> list[Outcome]:
+    """Run the checks on `table` (the rows matching `where`, or each check's query).
+
+    Row-level checks see the table as `checked`, its rows identified by its `_row` column
+    when it has one, else numbered from 0 in scan order; the outcomes list the failing row
+    ids and, for each, the checked values.
+    """
+    outcomes = []
+    row_checks = [c for c in checks if c.query is None]
+    groups: list[tuple[list[Check], str]] = []
+    if row_checks:
+        columns = {name: expr for c in row_checks for name, expr in c.columns.items()}
+        groups.append((row_checks, _frame_sql(con, columns, table, where)))
+    groups += [([c], c.query) for c in checks if c.query is not None]
+    for group, sql in groups:
+        frame = con.sql(sql).to_arrow_table().to_pandas()
+        results = _validate(frame, group, suite_name or table)
+        for check, result in zip(group, results, strict=True):
+            details = result.get("result", {})
+            failing = _row_ids(result) if check.query is None else []
+            failing_frame = frame[frame[ROW_ID].isin(failing)] if failing else frame.iloc[:0]
+            values = (
+                {int(row.pop(ROW_ID)): row for row in failing_frame.to_dict("records")}
+                if failing
+                else {
+                    i: {"value": v}
+                    for i, v in enumerate(details.get("partial_unexpected_list") or [])
+                }
+            )
+            outcomes.append(
+                Outcome(
+                    check=check,
+                    success=bool(result["success"]),
+                    checked_rows=int(details.get("element_count", len(frame))),
+                    unexpected_count=int(details.get("unexpected_count") or 0),
+                    observed=details.get("observed_value"),
+                    failing_rows=failing,
+                    failing_values=values,
+                )
+            )
+    return outcomes

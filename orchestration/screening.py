@@ -1,0 +1,106 @@
+"""Screen an incoming raw batch against its contract's row rules, before anything lands.
+
+The rules are the `checks` with a `reason` in `models/raw/<table>.yml`, run as one Great
+Expectations suite over the batch. A row breaking a rule is rejected with the first rule it
+breaks and a reason naming the row; exact copies of a row are collapsed to one first (the
+extra copies are rejected as `duplicate_row`). Nothing is dropped without a reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from orchestration.models import raw_contracts
+from orchestration.quality import ROW_ID, Outcome, run_checks
+from orchestration.sources.base import REJECTS_SCHEMA
+from orchestration.trading_calendar import nyse_sessions
+
+INCOMING = "incoming_rows"
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A raw table's batch split into what may land and what may not."""
+
+    good: pl.DataFrame
+    rejects: pl.DataFrame
+    outcomes: list[Outcome]
+
+
+def _key_text(table: str, row: dict) -> str:
+    return " ".join(str(row[k]) for k in raw_contracts()[table].key)
+
+
+def _fill(template: str, values: dict) -> str:
+    return template.format_map({k: "null" if v is None else v for k, v in values.items()})
+
+
+def _rejects(table: str, rows: list[dict], rules: list[str], reasons: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "table_name": [table] * len(rows),
+            "record": [json.dumps(r, default=str, sort_keys=True) for r in rows],
+            "rule": rules,
+            "reason": [
+                f"{table}: {reason} ({_key_text(table, r)})"
+                for reason, r in zip(reasons, rows, strict=True)
+            ],
+        },
+        schema=REJECTS_SCHEMA,
+    )
+
+
+def _collapse_copies(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    first = frame.select(pl.struct(pl.all()).is_first_distinct()).to_series()
+    if first.all():
+        return frame, _rejects(table, [], [], [])
+    copied = frame.filter(pl.struct(pl.all()).is_duplicated())
+    copies = copied.select(pl.struct(pl.all()).len().over(pl.struct(pl.all()))).to_series()
+    extra_copy = ~copied.select(pl.struct(pl.all()).is_first_distinct()).to_series()
+    rows = copied.filter(extra_copy).to_dicts()
+    reasons = [f"the row appears {n} times; one copy kept" for n in copies.filter(extra_copy)]
+    return frame.filter(first), _rejects(table, rows, ["duplicate_row"] * len(rows), reasons)
+
+
+def _register_sessions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, today: date) -> None:
+    dates = frame.get_column("date").drop_nulls() if "date" in frame.columns else None
+    first = dates.min() if dates is not None and len(dates) else today
+    sessions = nyse_sessions(min(first, today), today)
+    con.register("nyse_sessions", pl.DataFrame({"session": sessions}).to_arrow())
+
+
+def screen(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, today: date
+) -> Screened:
+    """Split `frame`, an incoming batch of raw `table`, by its contract's row rules."""
+    rules = [c for c in raw_contracts()[table].checks if c.quarantines]
+    unique, copies = _collapse_copies(table, frame)
+    if unique.is_empty():
+        return Screened(unique, copies, [])
+    numbered = unique.with_row_index(ROW_ID)
+    con.execute("SET VARIABLE today = ?", [today])
+    _register_sessions(con, unique, today)
+    con.register(INCOMING, numbered.to_arrow())
+    try:
+        outcomes = run_checks(con, rules, INCOMING, suite_name=f"raw.{table}")
+    finally:
+        con.unregister(INCOMING)
+        con.unregister("nyse_sessions")
+    failing = sorted({row_id for outcome in outcomes for row_id in outcome.failing_rows})
+    rows = dict(zip(failing, unique[failing].to_dicts(), strict=True))
+    broken: dict[int, tuple[str, str]] = {}
+    for outcome in outcomes:
+        for row_id in outcome.failing_rows:
+            values = {**rows[row_id], **outcome.failing_values[row_id], "today": today}
+            broken.setdefault(row_id, (outcome.check.name, _fill(outcome.check.reason, values)))
+    ids = sorted(broken)
+    rejected = _rejects(
+        table, [rows[i] for i in ids], [broken[i][0] for i in ids], [broken[i][1] for i in ids]
+    )
+    good = numbered.filter(~pl.col(ROW_ID).is_in(ids)).drop(ROW_ID)
+    return Screened(good, pl.concat([copies, rejected]), outcomes)

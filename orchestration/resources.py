@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -14,16 +15,45 @@ from orchestration.paths import DDL_DIR
 from orchestration.sources.base import Source
 
 
+class WarehouseBusy(dg.Failure):
+    """Another process holds the warehouse file."""
+
+
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB file every asset reads and writes (one writer at a time)."""
+    """The DuckDB file every asset reads and writes (one writer at a time).
+
+    DuckDB lets one process open a file read-write, or many read-only. A second writer
+    (another run) or an open read-only client (a BI tool) holds the file: `connect` waits
+    up to `lock_wait_seconds` for it, then fails saying who holds it.
+    """
 
     path: str
+    lock_wait_seconds: float = 60.0
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.lock_wait_seconds
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower():
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        description=(
+                            f"the warehouse {self.path} is in use by another process and stayed "
+                            f"locked for {self.lock_wait_seconds:g} s: another capgap run, or "
+                            "a client that opened it (even read-only, like a BI tool or the "
+                            f"duckdb CLI). Close it or wait for the run to end. DuckDB: {error}"
+                        )
+                    ) from error
+                time.sleep(min(1.0, self.lock_wait_seconds))
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the warehouse read-write, with the raw DDL applied."""
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path)
+        con = self._open()
         try:
             for ddl in sorted(DDL_DIR.glob("*.sql")):
                 con.execute(ddl.read_text())

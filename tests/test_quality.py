@@ -133,3 +133,19 @@ def test_the_definitions_load_without_great_expectations():
     code = "import sys, orchestration.definitions; print('great_expectations' in sys.modules)"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert loaded.stdout.strip() == "False"
+
+
+def test_raw_prices_without_the_large_benchmark_block_staging(tmp_path):
+    prices = [line for line in good_prices() if not line.split(",")[1] == "^GSPC"]
+    files = write_dir(tmp_path / "in", prices)
+    result = materialize_into(
+        tmp_path / "w.duckdb",
+        raise_on_error=False,
+        CAPGAP_SOURCE="files",
+        CAPGAP_FILES_DIR=str(files),
+    )
+    assert not result.success
+    evaluation = check_evaluations(result)["raw.prices.large_benchmark_present"]
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    assert started == {"raw_tables"}

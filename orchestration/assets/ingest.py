@@ -9,7 +9,7 @@ from orchestration.landing import LoadReport, land_batch
 from orchestration.metadata import table_metadata
 from orchestration.models import raw_contracts
 from orchestration.quality import run_checks
-from orchestration.resources import MarketSource, Warehouse
+from orchestration.resources import IndicatorSettings, MarketSource, Warehouse
 from orchestration.sources.base import FetchRequest, SourceError
 
 QUARANTINE_SAMPLE = 5
@@ -77,7 +77,10 @@ def _check_results(con, report: LoadReport) -> list[dg.AssetCheckResult]:
     ],
 )
 def raw_tables(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, market_source: MarketSource
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    market_source: MarketSource,
+    indicator_settings: IndicatorSettings,
 ):
     """Fetch from the configured source and land the raw tables in one transaction."""
     source = market_source.build()
@@ -116,4 +119,5 @@ def raw_tables(
             if table == "prices":
                 metadata["symbols_missing"] = dg.MetadataValue.int(len(report.missing))
             yield dg.MaterializeResult(asset_key=["raw", table], metadata=metadata)
+        con.execute("SET VARIABLE large_benchmark = ?", [indicator_settings.large_benchmark])
         yield from _check_results(con, report)

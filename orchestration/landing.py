@@ -121,7 +121,8 @@ def land_batch(
         for table, screened in checked.items():
             good = screened.good
             inserted, updated = _merge(con, table, good.with_columns(lineage))
-            received = batch.table(table).height
+            unreadable = batch.rejects.filter(pl.col("table_name") == table).height
+            received = batch.table(table).height + unreadable
             quarantined = rejects.filter(pl.col("table_name") == table).height
             tables[table] = TableLoad(
                 table=table,

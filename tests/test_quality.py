@@ -136,7 +136,7 @@ def test_the_definitions_load_without_great_expectations():
 
 
 def test_raw_prices_without_the_large_benchmark_block_staging(tmp_path):
-    prices = [line for line in good_prices() if not line.split(",")[1] == "^GSPC"]
+    prices = [line for line in good_prices() if line.split(",")[1] != "^GSPC"]
     files = write_dir(tmp_path / "in", prices)
     result = materialize_into(
         tmp_path / "w.duckdb",

@@ -80,6 +80,50 @@ def _kind(dtype: pl.DataType) -> str:
     return "text"
 
 
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+UTF8_MARK = b"\xef\xbb\xbf"
+
+
+def _check_csv_bytes(path: Path) -> None:
+    """Fail clearly on a file that is not UTF-8 CSV text at all."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise SourceError(f"files source: {path} is empty ({len(raw)} bytes)")
+    if raw.startswith(UTF16_MARKS):
+        raise SourceError(f"files source: {path} is UTF-16 text; save it as UTF-8 CSV")
+    if raw.removeprefix(UTF8_MARK).lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise SourceError(
+            f"files source: {path} is an HTML page, not CSV (a download that returned an "
+            "error page?)"
+        )
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise SourceError(
+            f"files source: {path} is not UTF-8: line {line} has the byte "
+            f"0x{raw[error.start]:02x}; save the file as UTF-8"
+        ) from error
+
+
+def _fields_vary(path: Path) -> bool:
+    """Whether some line has another number of commas than the header (a short or long line).
+
+    Quoted commas only add to a line's count, so a line that looks long may be fine; such a
+    file is then read line by line, which parses quotes.
+    """
+    lines = pl.read_csv(
+        path,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        new_columns=["line"],
+    ).get_column("line")
+    commas = lines.str.count_matches(",", literal=True)
+    return bool((commas != commas[0]).any())
+
+
 def _read_ragged_csv(path: Path, table: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read a CSV whose rows do not all have the header's number of fields, line by line.
 
@@ -165,15 +209,19 @@ class FilesSource:
 
     def _read(self, path: Path, spec: FileSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
         ragged = empty_frame(REJECTS_SCHEMA)
-        try:
-            if path.suffix == ".parquet":
+        if path.suffix == ".parquet":
+            try:
                 frame = pl.read_parquet(path).with_columns(pl.all().cast(pl.String))
+            except Exception as error:
+                raise SourceError(
+                    f"files source: {path} is not a readable Parquet file: {error}"
+                ) from error
+        else:
+            _check_csv_bytes(path)
+            if _fields_vary(path):
+                frame, ragged = _read_ragged_csv(path, spec.table)
             else:
                 frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
-        except pl.exceptions.ComputeError:
-            frame, ragged = _read_ragged_csv(path, spec.table)
-        except Exception as error:
-            raise SourceError(f"files source: {path} could not be read: {error}") from error
         frame = frame.rename({c: c.strip().lower() for c in frame.columns})
         expected = [*spec.required, *spec.optional]
         absent = [c for c in spec.required if c not in frame.columns]

@@ -43,12 +43,14 @@ from orchestration.sources.base import (
     REJECTS_SCHEMA,
     FetchRequest,
     RawBatch,
+    SourceError,
     empty_frame,
     rejects_frame,
 )
 from orchestration.sources.constituents import (
     IWM_HOLDINGS_URL,
     SP500_URL,
+    ConstituentsFormatError,
     fetch_iwm_holdings,
     fetch_sp500,
 )
@@ -154,8 +156,18 @@ class YahooSource:
 
     def fetch_members(self, request: FetchRequest) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Both member lists, and rejects for rows listed twice under one key."""
-        large = fetch_sp500(self.sp500_url, request.today, self.timeout)
-        small = fetch_iwm_holdings(self.iwm_holdings_url, self.timeout)
+        try:
+            large = fetch_sp500(self.sp500_url, request.today, self.timeout)
+        except (OSError, ConstituentsFormatError) as error:
+            raise SourceError(
+                f"yahoo source: the S&P 500 list {self.sp500_url}: {error}"
+            ) from error
+        try:
+            small = fetch_iwm_holdings(self.iwm_holdings_url, self.timeout)
+        except (OSError, ConstituentsFormatError) as error:
+            raise SourceError(
+                f"yahoo source: the IWM holdings file {self.iwm_holdings_url}: {error}"
+            ) from error
         members = pl.concat([large, small])
         first = members.select(
             pl.struct("universe", "ticker", "valid_from").is_first_distinct()

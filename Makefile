@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup run test dev lint docs lock clean
+.PHONY: setup run test dev lint docs lock clean bench
 
 setup: $(STAMP)
 
@@ -32,6 +32,9 @@ dev: setup $(DAGSTER_HOME)/dagster.yaml
 
 docs: setup
 	$(BIN)/capgap dictionary
+
+bench: setup
+	$(BIN)/python -m bench.run
 
 lint: setup
 	$(BIN)/ruff check .

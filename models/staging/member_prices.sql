@@ -45,10 +45,30 @@ member_days AS (
         AND (membership_spans.counts_to IS NULL OR price_series.date <= membership_spans.counts_to)
 ),
 
-one_row_per_member_day AS (
-    SELECT *
+-- Tickers whose membership rows overlap within a universe: only their days need deduping.
+overlapping_memberships AS (
+    SELECT DISTINCT earlier.universe, earlier.ticker
+    FROM membership_rows AS earlier
+    JOIN membership_rows AS later
+        ON later.universe = earlier.universe
+        AND later.ticker = earlier.ticker
+        AND later.valid_from > earlier.valid_from
+        AND later.valid_from <= coalesce(earlier.valid_to, DATE '9999-12-31')
+),
+
+deduped_overlap_days AS (
+    SELECT member_days.*
     FROM member_days
+    SEMI JOIN overlapping_memberships USING (universe, ticker)
     QUALIFY row_number() OVER (PARTITION BY universe, ticker, date ORDER BY valid_from DESC) = 1
+),
+
+one_row_per_member_day AS (
+    SELECT member_days.*
+    FROM member_days
+    ANTI JOIN overlapping_memberships USING (universe, ticker)
+    UNION ALL
+    SELECT * FROM deduped_overlap_days
 )
 
 SELECT

@@ -1,6 +1,7 @@
 -- staging.price_series: every symbol's daily bars with the windows of its own series.
 -- Key (ticker, date). A window counts the ticker's own observations, member or not, and is
--- null until it is full (indicators.md conventions).
+-- null until it is full (indicators.md conventions): an n-bar window is full from the
+-- ticker's n-th bar on (close is never null in raw.prices).
 WITH bars AS (
     SELECT ticker, date, open, high, low, close, volume, unadjusted_close
     FROM raw.prices
@@ -19,13 +20,14 @@ SELECT
     lag(date) OVER own_series AS prev_date,
     lag(close) OVER own_series AS prev_close,
     close / lag(close) OVER own_series - 1 AS ret_1d,
-    CASE WHEN count(close) OVER last_50 = 50 THEN avg(close) OVER last_50 END AS sma_50,
-    CASE WHEN count(close) OVER last_200 = 200 THEN avg(close) OVER last_200 END AS sma_200,
-    CASE WHEN count(close) OVER previous_251 = 251 THEN max(close) OVER previous_251 END
+    CASE WHEN row_number() OVER own_series >= 50 THEN avg(close) OVER last_50 END AS sma_50,
+    CASE WHEN row_number() OVER own_series >= 200 THEN avg(close) OVER last_200 END AS sma_200,
+    CASE WHEN row_number() OVER own_series > 251 THEN max(close) OVER previous_251 END
         AS prior_high_251,
-    CASE WHEN count(close) OVER previous_251 = 251 THEN min(close) OVER previous_251 END
+    CASE WHEN row_number() OVER own_series > 251 THEN min(close) OVER previous_251 END
         AS prior_low_251,
-    CASE WHEN count(*) OVER last_50 = 50 THEN avg(volume) OVER last_50 END AS volume_sma_50
+    CASE WHEN row_number() OVER own_series >= 50 THEN avg(volume) OVER last_50 END
+        AS volume_sma_50
 FROM bars
 WINDOW
     own_series AS (PARTITION BY ticker ORDER BY date),

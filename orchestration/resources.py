@@ -24,11 +24,14 @@ class Warehouse(dg.ConfigurableResource):
 
     DuckDB lets one process open a file read-write, or many read-only. A second writer
     (another run) or an open read-only client (a BI tool) holds the file: `connect` waits
-    up to `lock_wait_seconds` for it, then fails saying who holds it.
+    up to `lock_wait_seconds` for it, then fails saying who holds it. DuckDB's own memory is
+    capped at `memory_limit` (it spills to disk beyond it), and it may reorder rows of a
+    query without ORDER BY.
     """
 
     path: str
     lock_wait_seconds: float = 60.0
+    memory_limit: str = "1GB"
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_wait_seconds
@@ -55,6 +58,8 @@ class Warehouse(dg.ConfigurableResource):
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         con = self._open()
         try:
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con.execute("SET preserve_insertion_order = false")
             for ddl in sorted(DDL_DIR.glob("*.sql")):
                 con.execute(ddl.read_text())
             yield con

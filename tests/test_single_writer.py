@@ -57,3 +57,9 @@ def test_the_second_writer_waits_for_the_first(warehouse):
         # The lock is released only when the first writer's process ends.
         assert writer.poll() is not None
         assert con.execute("SELECT 1").fetchall() == [(1,)]
+
+
+def test_the_warehouse_connection_bounds_duckdb_memory(warehouse):
+    with Warehouse(path=str(warehouse), memory_limit="512MB").connect() as con:
+        (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
+    assert limit == "488.2 MiB"

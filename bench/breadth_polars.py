@@ -8,32 +8,10 @@ from __future__ import annotations
 
 import polars as pl
 
-COLUMNS = (
-    "universe",
-    "date",
-    "issues",
-    "advancers",
-    "decliners",
-    "unchanged",
-    "net_advances",
-    "ad_line",
-    "ratio_adjusted_net_advances",
-    "mcclellan_oscillator",
-    "mcclellan_summation",
-    "pct_above_sma50",
-    "pct_above_sma200",
-    "new_highs_52w",
-    "new_lows_52w",
-    "up_volume",
-    "down_volume",
-    "arms_index",
-    "zweig_ema10",
-    "zweig_thrust",
-    "net_new_highs",
-    "record_high_percent",
-    "high_low_index",
-    "arms_index_10d",
-)
+from orchestration.models import load_models
+
+BREADTH = next(m for m in load_models() if m.table == "marts.breadth_daily")
+COLUMNS = tuple(column.name for column in BREADTH.columns)
 COUNT_COLUMNS = (
     "issues",
     "advancers",

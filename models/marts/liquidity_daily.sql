@@ -1,8 +1,9 @@
 -- marts.liquidity_daily: volume of the benchmark ETFs and indices, and of each universe.
 -- Key (symbol, date). Symbols: SPY RSP IWM ^GSPC ^RUT, universe:large, universe:small.
 -- A universe row exists on dates with at least one member bar; its volume is the members'
--- total volume and its dollar volume the sum of members' close * volume. Windows count the
--- symbol's own rows.
+-- total volume and its dollar volume the sum of members' close * volume, summed as exact
+-- decimals so the result does not depend on the order DuckDB adds them in. Windows count
+-- the symbol's own rows.
 WITH benchmark_volume AS (
     SELECT symbol, date, volume, close * volume AS dollar_volume
     FROM staging.benchmark_prices
@@ -14,7 +15,7 @@ universe_volume AS (
         'universe:' || universe AS symbol,
         date,
         sum(volume)::BIGINT AS volume,
-        sum(close * volume) AS dollar_volume
+        sum((close * volume)::DECIMAL(38, 6))::DOUBLE AS dollar_volume
     FROM staging.member_prices
     GROUP BY universe, date
 ),

@@ -8,7 +8,6 @@ extra copies are rejected as `duplicate_row`). Nothing is dropped without a reas
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +16,7 @@ import polars as pl
 
 from orchestration.models import raw_contracts
 from orchestration.quality import ROW_ID, Outcome, run_checks
-from orchestration.sources.base import REJECTS_SCHEMA
+from orchestration.sources.base import rejects_frame
 from orchestration.trading_calendar import nyse_sessions
 
 INCOMING = "incoming_rows"
@@ -41,18 +40,11 @@ def _fill(template: str, values: dict) -> str:
 
 
 def _rejects(table: str, rows: list[dict], rules: list[str], reasons: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "table_name": [table] * len(rows),
-            "record": [json.dumps(r, default=str, sort_keys=True) for r in rows],
-            "rule": rules,
-            "reason": [
-                f"{table}: {reason} ({_key_text(table, r)})"
-                for reason, r in zip(reasons, rows, strict=True)
-            ],
-        },
-        schema=REJECTS_SCHEMA,
-    )
+    located = [
+        f"{table}: {reason} ({_key_text(table, r)})"
+        for reason, r in zip(reasons, rows, strict=True)
+    ]
+    return rejects_frame(table, rows, rules, located)
 
 
 def _collapse_copies(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -191,6 +191,17 @@ def log(caplog: pytest.LogCaptureFixture) -> logging.Logger:
     return logging.getLogger("capgap.test")
 
 
+def member_and_fred_files() -> dict[str, tuple[bytes, str]]:
+    """The recorded member lists and FRED series, served by path."""
+    return {
+        "/wiki/sp500": (SP500_3_ROWS.read_bytes(), "text/html; charset=UTF-8"),
+        "/iwm.csv": (IWM_7_ROWS.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=DGS2": (DGS2_NEW.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=DFF": (DFF_OLD.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=CPIAUCSL": (CPI_NEW.read_bytes(), "text/csv"),
+    }
+
+
 def source_for(stand_in: StandIn, sleeps: list[float] | None = None, **config) -> YahooSource:
     """A yahoo source whose every URL points at the stand-in."""
     settings = {
@@ -336,13 +347,7 @@ def test_only_what_is_missing_is_asked(
 def test_fetch_builds_a_raw_batch_in_the_raw_schemas(
     stand_in: StandIn, log: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:
-    stand_in.files = {
-        "/wiki/sp500": (SP500_3_ROWS.read_bytes(), "text/html; charset=UTF-8"),
-        "/iwm.csv": (IWM_7_ROWS.read_bytes(), "text/csv"),
-        "/fredgraph.csv?id=DGS2": (DGS2_NEW.read_bytes(), "text/csv"),
-        "/fredgraph.csv?id=DFF": (DFF_OLD.read_bytes(), "text/csv"),
-        "/fredgraph.csv?id=CPIAUCSL": (CPI_NEW.read_bytes(), "text/csv"),
-    }
+    stand_in.files = member_and_fred_files()
     # No recording of ^TNX exists: the AAPL body served under its name checks only that
     # a rate symbol's closes land in rates, not in prices.
     stand_in.charts["^TNX"] = AAPL
@@ -553,13 +558,7 @@ class StandInMarketSource(MarketSource):
 
 
 def test_yahoo_source_materializes_through_dagster(stand_in: StandIn, tmp_path: Path) -> None:
-    stand_in.files = {
-        "/wiki/sp500": (SP500_3_ROWS.read_bytes(), "text/html; charset=UTF-8"),
-        "/iwm.csv": (IWM_7_ROWS.read_bytes(), "text/csv"),
-        "/fredgraph.csv?id=DGS2": (DGS2_NEW.read_bytes(), "text/csv"),
-        "/fredgraph.csv?id=DFF": (DFF_OLD.read_bytes(), "text/csv"),
-        "/fredgraph.csv?id=CPIAUCSL": (CPI_NEW.read_bytes(), "text/csv"),
-    }
+    stand_in.files = member_and_fred_files()
     # No index recording exists: QQQ's 2020 chart stands in for both benchmarks.
     stand_in.charts.update({"^GSPC": QQQ, "^RUT": QQQ})
     warehouse = tmp_path / "yahoo.duckdb"

@@ -64,14 +64,15 @@ def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 
 def rejects_frame(
-    table_name: str, records: list[dict], rule: str, reasons: list[str]
+    table_name: str, records: list[dict], rule: str | list[str], reasons: list[str]
 ) -> pl.DataFrame:
-    """Rows a source could not parse, ready for the quarantine table."""
+    """Rejected rows ready for the quarantine table: one rule for all, or one per row."""
+    rules = [rule] * len(records) if isinstance(rule, str) else rule
     return pl.DataFrame(
         {
             "table_name": [table_name] * len(records),
             "record": [json.dumps(r, default=str, sort_keys=True) for r in records],
-            "rule": [rule] * len(records),
+            "rule": rules,
             "reason": reasons,
         },
         schema=REJECTS_SCHEMA,

@@ -4,12 +4,18 @@
 contract: what the table holds, its grain and key, what it is built from, every column with
 its type and meaning, and the checks its rows must pass. The raw tables
 (`models/raw/*.yml`) have contracts but no SELECT: sources fill them.
+
+A model whose contract says `incremental_by: ticker` is rebuilt in part: `<table>.scope.sql`
+beside it lists, per ticker, the first date whose inputs changed since the raw load the
+table last consumed (`rebuild_from`), and its SELECT reads that list as `rebuild_scope`
+and returns only the rows from those dates on. A first build lists every ticker.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -47,6 +53,8 @@ class Model:
     columns: tuple[Column, ...]
     date_column: str | None
     checks: tuple[Check, ...]
+    incremental_by: str | None = None
+    scope_sql: str | None = None
 
     @property
     def table(self) -> str:
@@ -62,6 +70,7 @@ class Model:
 def _load(contract_path: Path) -> Model:
     contract = yaml.safe_load(contract_path.read_text())
     sql_path = contract_path.with_suffix(".sql")
+    scope_path = contract_path.with_suffix(".scope.sql")
     return Model(
         layer=contract_path.parent.name,
         name=contract_path.stem,
@@ -73,6 +82,8 @@ def _load(contract_path: Path) -> Model:
         columns=tuple(Column(**c) for c in contract["columns"]),
         date_column=contract.get("date_column", "date"),
         checks=tuple(Check.from_contract(c) for c in contract.get("checks", ())),
+        incremental_by=contract.get("incremental_by"),
+        scope_sql=scope_path.read_text() if scope_path.exists() else None,
     )
 
 
@@ -83,6 +94,7 @@ def load_models() -> tuple[Model, ...]:
         _load(path.with_suffix(".yml"))
         for layer in LAYERS
         for path in sorted((MODELS_DIR / layer).glob("*.sql"))
+        if not path.name.endswith(".scope.sql")
     )
 
 
@@ -92,9 +104,70 @@ def raw_contracts() -> dict[str, Model]:
     return {path.stem: _load(path) for path in sorted((MODELS_DIR / RAW_LAYER).glob("*.yml"))}
 
 
+@dataclass(frozen=True)
+class Build:
+    """One build of an incremental table, recorded in `meta.builds` when it is published."""
+
+    consumed_through: datetime
+    mode: str
+    rebuilt_from: date | None
+    rows_rebuilt: int
+
+
 def candidate_table(model: Model) -> str:
     """Where a model is built and checked before it is published."""
     return f"{model.table}__candidate"
+
+
+def is_published(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
+    """Whether the model's table exists in the warehouse."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = ? AND table_name = ?",
+            [model.layer, model.name],
+        ).fetchall()[0][0]
+    )
+
+
+def consumed_through(con: duckdb.DuckDBPyConnection, model: Model) -> datetime | None:
+    """The latest raw load the published table has consumed, if it was built incrementally."""
+    rows = con.execute(
+        "SELECT consumed_through FROM meta.builds WHERE table_name = ?", [model.table]
+    ).fetchall()
+    return rows[0][0] if rows and is_published(con, model) else None
+
+
+def latest_load(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the latest raw load started: every raw row was loaded at or before it."""
+    return con.execute("SELECT max(started_at) FROM raw.loads").fetchall()[0][0]
+
+
+def build_scope(
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    since: datetime | None,
+    rebuild_from: date | None,
+) -> tuple[int, date | None]:
+    """List what an incremental model rebuilds as the temp table `rebuild_scope`.
+
+    `since` is the load the table last consumed (None: rebuild every ticker);
+    `rebuild_from` adds every ticker from that date on. Returns the number of tickers
+    listed and the earliest date rebuilt.
+    """
+    con.execute(
+        "SET VARIABLE consumed_through = "
+        + ("'-infinity'::TIMESTAMP" if since is None else f"TIMESTAMP '{since.isoformat()}'")
+    )
+    con.execute(
+        "SET VARIABLE rebuild_from = "
+        + ("'infinity'::DATE" if rebuild_from is None else f"DATE '{rebuild_from.isoformat()}'")
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rebuild_scope AS\n{model.scope_sql}")
+    tickers, earliest = con.execute(
+        "SELECT count(*), min(rebuild_from) FROM rebuild_scope"
+    ).fetchall()[0]
+    return tickers, earliest
 
 
 def build_candidate(
@@ -108,12 +181,49 @@ def build_candidate(
     return candidate
 
 
-def publish_candidate(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+def _record_build(con: duckdb.DuckDBPyConnection, model: Model, build: Build) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO meta.builds VALUES (?, ?, now()::TIMESTAMP, ?, ?, ?)",
+        [model.table, build.consumed_through, build.mode, build.rebuilt_from, build.rows_rebuilt],
+    )
+
+
+def publish_candidate(
+    con: duckdb.DuckDBPyConnection, model: Model, build: Build | None = None
+) -> None:
     """Replace the published table with the checked candidate, in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DROP TABLE IF EXISTS {model.table}")
         con.execute(f"ALTER TABLE {candidate_table(model)} RENAME TO {model.name}")
+        if build is not None:
+            _record_build(con, model, build)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def publish_rebuilt_rows(con: duckdb.DuckDBPyConnection, model: Model, build: Build) -> None:
+    """Replace the scoped rows of the published table with the checked candidate's.
+
+    The delete, the insert and the build record commit together: a run killed half-way
+    leaves the table as it was, never with the rebuilt rows missing.
+    """
+    key, when = model.incremental_by, model.date_column
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"""
+            DELETE FROM {model.table} AS published
+            USING rebuild_scope
+            WHERE published.{key} = rebuild_scope.{key}
+              AND published.{when} >= rebuild_scope.rebuild_from
+            """
+        )
+        con.execute(f"INSERT INTO {model.table} BY NAME SELECT * FROM {candidate_table(model)}")
+        con.execute(f"DROP TABLE {candidate_table(model)}")
+        _record_build(con, model, build)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -76,6 +76,7 @@ class MarketSource(dg.ConfigurableResource):
     sample_years: int = 10
     sample_seed: int = 42
     sample_end: str = "2026-11-20"
+    sample_through: str = ""
     yahoo_history_start: str = ""
 
     def build(self) -> Source:
@@ -88,6 +89,7 @@ class MarketSource(dg.ConfigurableResource):
                 years=self.sample_years,
                 seed=self.sample_seed,
                 end=date.fromisoformat(self.sample_end),
+                through=date.fromisoformat(self.sample_through) if self.sample_through else None,
             )
         if self.kind == "files":
             from orchestration.sources.files import FilesSource
@@ -140,3 +142,28 @@ class QualitySettings(dg.ConfigurableResource):
 
     full_validation: bool = False
     revalidate_days: int = 10
+
+
+class RebuildSettings(dg.ConfigurableResource):
+    """How much a run fetches and recomputes; set in the launchpad or by the job.
+
+    By default a run is incremental: each source resumes per symbol from its last stored
+    date (with an overlap), and the incremental tables recompute only the rows whose inputs
+    changed. `from_date` re-runs a range: everything from that date on is fetched again
+    and recomputed (a window carries forward, so a range always runs to the latest date).
+    `full` fetches the whole history and rebuilds every table from raw.
+    """
+
+    from_date: str = ""
+    full: bool = False
+
+    def rebuild_from(self) -> date | None:
+        """`from_date` as a date, or None when no range is asked for."""
+        if not self.from_date:
+            return None
+        try:
+            return date.fromisoformat(self.from_date)
+        except ValueError as error:
+            raise dg.Failure(
+                f"rebuild from_date '{self.from_date}' is not a date: write it as YYYY-MM-DD"
+            ) from error

@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from orchestration.resources import IndicatorSettings, MarketSource, QualitySettings, Warehouse
+from orchestration.resources import (
+    IndicatorSettings,
+    MarketSource,
+    QualitySettings,
+    RebuildSettings,
+    Warehouse,
+)
 
 DEFAULT_WAREHOUSE = "data/capgap.duckdb"
 
@@ -23,9 +29,11 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, object
             sample_years=int(env.get("CAPGAP_SAMPLE_YEARS", sample.sample_years)),
             sample_seed=int(env.get("CAPGAP_SAMPLE_SEED", sample.sample_seed)),
             sample_end=env.get("CAPGAP_SAMPLE_END", sample.sample_end),
+            sample_through=env.get("CAPGAP_SAMPLE_THROUGH", sample.sample_through),
             yahoo_history_start=env.get("CAPGAP_YAHOO_START", ""),
         ),
         "indicator_settings": IndicatorSettings(),
+        "rebuild": RebuildSettings.configure_at_launch(),
         "quality_settings": QualitySettings(
             full_validation=env.get("CAPGAP_FULL_VALIDATION", "") not in ("", "0", "false")
         ),

@@ -22,11 +22,15 @@ def all_assets() -> list[dg.AssetsDefinition]:
 
 
 def materialize_into(
-    warehouse: Path, raise_on_error: bool = True, **env: str
+    warehouse: Path, raise_on_error: bool = True, rebuild: dict | None = None, **env: str
 ) -> dg.ExecuteInProcessResult:
-    """Materialize every asset into `warehouse`, configured like the CAPGAP_* environment."""
+    """Materialize every asset into `warehouse`, configured like the CAPGAP_* environment;
+    `rebuild` is the run's config of the rebuild resource (`from_date`, `full`)."""
     resources = resources_from_env({"CAPGAP_WAREHOUSE": str(warehouse), **env})
-    return dg.materialize(all_assets(), resources=resources, raise_on_error=raise_on_error)
+    run_config = {"resources": {"rebuild": {"config": rebuild}}} if rebuild else None
+    return dg.materialize(
+        all_assets(), resources=resources, raise_on_error=raise_on_error, run_config=run_config
+    )
 
 
 def read_only_query(warehouse: Path, sql: str) -> list[tuple]:

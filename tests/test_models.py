@@ -58,12 +58,14 @@ def test_data_dictionary_is_up_to_date():
 
 def test_readme_lists_exactly_the_warehouse_tables(built):
     readme = (PROJECT_ROOT / "README.md").read_text()
-    listed = set(re.findall(r"^\| `((?:raw|staging|marts)\.[a-z_0-9]+)` \|", readme, re.MULTILINE))
+    listed = set(
+        re.findall(r"^\| `((?:raw|meta|staging|marts)\.[a-z_0-9]+)` \|", readme, re.MULTILINE)
+    )
     tables = {
         f"{schema}.{name}"
         for schema, name in built(
             "SELECT table_schema, table_name FROM information_schema.tables"
-            " WHERE table_schema IN ('raw', 'staging', 'marts')"
+            " WHERE table_schema IN ('raw', 'meta', 'staging', 'marts')"
         )
     }
     assert listed == tables

@@ -123,8 +123,8 @@ def test_only_new_rows_are_checked_unless_asked(tmp_path):
         return check_evaluations(result)["staging.price_series.key_unique"]
 
     incremental, full = key_check(), key_check(CAPGAP_FULL_VALIDATION="1")
-    assert incremental.metadata["scope"].value == "rows dated from 2024-01-22 - 10 days"
-    assert incremental.metadata["rows_checked"].value == 3 * (6 + 2)  # from 2024-01-12 on
+    assert incremental.metadata["scope"].value == "the rebuilt rows"
+    assert incremental.metadata["rows_checked"].value == 3 * 2  # February's new bars
     assert full.metadata["scope"].value == "every row"
     assert full.metadata["rows_checked"].value == 25 + 3 * 9 + 3 * 2
 

@@ -3,7 +3,8 @@
 -- both inclusive; dates before a universe's first snapshot use that snapshot (survivorship
 -- bias, documented in the README). A ticker counts once per universe and date even when its
 -- membership rows overlap; name and sector come from the covering row with the latest
--- valid_from.
+-- valid_from. Built in part: rebuild_scope (member_prices.scope.sql) says, per ticker,
+-- from which date its member days are rebuilt.
 WITH membership_rows AS (
     SELECT universe, ticker, name, sector, valid_from, valid_to
     FROM raw.members
@@ -39,6 +40,9 @@ member_days AS (
         membership_spans.valid_from,
         price_series.*
     FROM staging.price_series AS price_series
+    JOIN rebuild_scope
+        ON price_series.ticker = rebuild_scope.ticker
+        AND price_series.date >= rebuild_scope.rebuild_from
     JOIN membership_spans
         ON price_series.ticker = membership_spans.ticker
         AND (membership_spans.counts_from IS NULL OR price_series.date >= membership_spans.counts_from)

@@ -9,7 +9,12 @@ from orchestration.landing import LoadReport, land_batch
 from orchestration.metadata import table_metadata
 from orchestration.models import raw_contracts
 from orchestration.quality import run_checks
-from orchestration.resources import IndicatorSettings, MarketSource, Warehouse
+from orchestration.resources import (
+    IndicatorSettings,
+    MarketSource,
+    RebuildSettings,
+    Warehouse,
+)
 from orchestration.sources.base import FetchRequest, SourceError
 
 QUARANTINE_SAMPLE = 5
@@ -81,18 +86,27 @@ def raw_tables(
     warehouse: Warehouse,
     market_source: MarketSource,
     indicator_settings: IndicatorSettings,
+    rebuild: RebuildSettings,
 ):
-    """Fetch from the configured source and land the raw tables in one transaction."""
+    """Fetch what the warehouse lacks from the configured source and land it in one
+    transaction (everything with `full`, everything from `from_date` on with that)."""
     source = market_source.build()
     today = date.today()
     with warehouse.connect() as con:
+        stored = not rebuild.full
         request = FetchRequest(
             today=today,
-            last_price_dates=_last_dates(con, "prices", "ticker"),
-            last_rate_dates=_last_dates(con, "rates", "series"),
+            last_price_dates=_last_dates(con, "prices", "ticker") if stored else {},
+            last_rate_dates=_last_dates(con, "rates", "series") if stored else {},
+            refetch_from=rebuild.rebuild_from(),
             log=context.log,
         )
-        context.log.info(f"fetching from the {source.name} source")
+        resumed = (
+            "the whole history"
+            if not request.last_price_dates
+            else (f"{len(request.last_price_dates):,} stored tickers from their last dates")
+        )
+        context.log.info(f"fetching from the {source.name} source: {resumed}")
         try:
             batch = source.fetch(request)
         except SourceError as error:

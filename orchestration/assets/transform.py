@@ -3,7 +3,13 @@
 Each asset builds its table as a candidate, runs the contract's checks on the candidate's
 new rows, and publishes it only when no blocking check failed: a reader never sees a table
 whose checks failed, and the assets downstream of a failed one do not run.
+
+An incremental model's candidate holds only the rows it rebuilds (see `models.py`); it
+replaces those rows of the published table in one transaction. A first build, or a run
+with `full` set, builds the whole table and swaps it in.
 """
+
+from dataclasses import replace
 
 import dagster as dg
 import duckdb
@@ -11,14 +17,25 @@ import duckdb
 from orchestration.check_results import check_result, check_specs, failure_summary
 from orchestration.metadata import table_metadata
 from orchestration.models import (
+    Build,
     Model,
     build_candidate,
+    build_scope,
+    consumed_through,
     discard_candidate,
+    is_published,
+    latest_load,
     load_models,
     publish_candidate,
+    publish_rebuilt_rows,
 )
 from orchestration.quality import run_checks
-from orchestration.resources import IndicatorSettings, QualitySettings, Warehouse
+from orchestration.resources import (
+    IndicatorSettings,
+    QualitySettings,
+    RebuildSettings,
+    Warehouse,
+)
 
 
 def _asset_key(table: str) -> dg.AssetKey:
@@ -26,14 +43,12 @@ def _asset_key(table: str) -> dg.AssetKey:
 
 
 def _rows_to_check(
-    con: duckdb.DuckDBPyConnection, model: Model, quality: QualitySettings
+    con: duckdb.DuckDBPyConnection, model: Model, quality: QualitySettings, partial: bool
 ) -> tuple[str, str]:
     """The filter selecting the candidate's new rows, and a description of it."""
-    published = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [model.layer, model.name],
-    ).fetchall()[0][0]
-    if quality.full_validation or not published or not model.date_column:
+    if partial:
+        return "true", "the rebuilt rows"
+    if quality.full_validation or not is_published(con, model) or not model.date_column:
         return "true", "every row"
     (latest,) = con.execute(f"SELECT max({model.date_column}) FROM {model.table}").fetchall()[0]
     if latest is None:
@@ -43,6 +58,29 @@ def _rows_to_check(
         f"{model.date_column} >= {since}",
         f"rows dated from {latest} - {quality.revalidate_days} days",
     )
+
+
+def _plan_build(
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    rebuild: RebuildSettings,
+    quality: QualitySettings,
+) -> tuple[Build | None, dict[str, dg.MetadataValue]]:
+    """For an incremental model, list its rebuild scope and say how it will be built:
+    in full when asked to, or to check every row."""
+    if model.incremental_by is None:
+        return None, {}
+    everything = rebuild.full or quality.full_validation
+    since = None if everything else consumed_through(con, model)
+    loaded = latest_load(con)
+    tickers, earliest = build_scope(con, model, since, rebuild.rebuild_from())
+    mode = "incremental" if since is not None else "full"
+    build = Build(consumed_through=loaded, mode=mode, rebuilt_from=earliest, rows_rebuilt=0)
+    return build, {
+        "build_mode": dg.MetadataValue.text(mode),
+        f"{model.incremental_by}s_rebuilt": dg.MetadataValue.int(tickers),
+        "rebuilt_from": dg.MetadataValue.text(str(earliest) if earliest else "nothing to rebuild"),
+    }
 
 
 def model_asset(model: Model) -> dg.AssetsDefinition:
@@ -63,11 +101,14 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
         warehouse: Warehouse,
         indicator_settings: IndicatorSettings,
         quality_settings: QualitySettings,
+        rebuild: RebuildSettings,
     ):
         settings = indicator_settings.variables()
         with warehouse.connect() as con:
+            build, build_metadata = _plan_build(con, model, rebuild, quality_settings)
+            partial = build is not None and build.mode == "incremental"
             candidate = build_candidate(con, model, settings)
-            where, scope = _rows_to_check(con, model, quality_settings)
+            where, scope = _rows_to_check(con, model, quality_settings, partial)
             checks = [c if c.query is None else c.with_table(candidate) for c in model.checks]
             outcomes = run_checks(con, checks, candidate, where, suite_name=model.table)
             results = [check_result(key, outcome, scope) for outcome in outcomes]
@@ -76,11 +117,21 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
                 discard_candidate(con, model)
                 yield from results
                 raise dg.Failure(description=failure_summary(model.table, failed))
-            publish_candidate(con, model)
-            metadata = table_metadata(con, model.table, model.date_column)
+            if build is not None:
+                (rows,) = con.execute(f"SELECT count(*) FROM {candidate}").fetchall()[0]
+                build = replace(build, rows_rebuilt=rows)
+                build_metadata["rows_rebuilt"] = dg.MetadataValue.int(rows)
+            if partial:
+                publish_rebuilt_rows(con, model, build)
+            else:
+                publish_candidate(con, model, build)
+            metadata = table_metadata(con, model.table, model.date_column) | build_metadata
         for name in model.variables:
             metadata[f"setting/{name}"] = dg.MetadataValue.text(str(settings[name]))
-        context.log.info(f"built {model.table}: {metadata['dagster/row_count'].value:,} rows")
+        rebuilt = f", {build.rows_rebuilt:,} rebuilt ({build.mode})" if build else ""
+        context.log.info(
+            f"built {model.table}: {metadata['dagster/row_count'].value:,} rows{rebuilt}"
+        )
         yield dg.MaterializeResult(metadata=metadata)
         yield from results
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 import polars as pl
@@ -108,7 +109,8 @@ class FetchRequest:
 
     `last_price_dates` maps each ticker to its last stored date, `last_rate_dates` each
     rate series to its last stored observation; `overlap_days` is how
-    many trading days before that to fetch again, to catch revisions. `log` takes
+    many trading days before that to fetch again, to catch revisions. `refetch_from`, when
+    set, asks again for everything from that date on (a re-run of a range). `log` takes
     progress messages (Dagster's run log when run as an asset).
     """
 
@@ -116,7 +118,21 @@ class FetchRequest:
     last_price_dates: dict[str, date] = field(default_factory=dict)
     last_rate_dates: dict[str, date] = field(default_factory=dict)
     overlap_days: int = 5
+    refetch_from: date | None = None
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("capgap.sources"))
+
+    def start_date(self, last_stored: date | None, first: date) -> date:
+        """The first date to fetch for a symbol whose last stored date is `last_stored`.
+
+        Nothing stored: `first`. Otherwise `overlap_days` trading days (1.5 calendar days
+        each) before the last stored date, or `refetch_from` if that is earlier.
+        """
+        if last_stored is None:
+            return first
+        start = last_stored - timedelta(days=math.ceil(self.overlap_days * 1.5))
+        if self.refetch_from is not None:
+            start = min(start, self.refetch_from)
+        return start
 
 
 class Source(Protocol):

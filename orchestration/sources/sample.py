@@ -310,13 +310,38 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
     )
 
 
+def _resumed(
+    frame: pl.DataFrame, key: str, last_stored: dict[str, date], request: FetchRequest
+) -> pl.DataFrame:
+    """The rows of `frame` from the date each `key` resumes at (see FetchRequest)."""
+    if not last_stored and request.refetch_from is None:
+        return frame
+    starts = pl.DataFrame(
+        {
+            key: list(last_stored),
+            "resume_from": [request.start_date(d, date.min) for d in last_stored.values()],
+        },
+        schema={key: pl.String(), "resume_from": pl.Date()},
+    )
+    return (
+        frame.join(starts, on=key, how="left", maintain_order="left")
+        .filter(pl.col("resume_from").is_null() | (pl.col("date") >= pl.col("resume_from")))
+        .drop("resume_from")
+    )
+
+
 class SampleSource:
     """The offline source: a synthetic market generated in-process from a seed."""
 
     name = "sample"
 
     def __init__(
-        self, members: int = 2500, years: int = 10, seed: int = 42, end: date = DEFAULT_END
+        self,
+        members: int = 2500,
+        years: int = 10,
+        seed: int = 42,
+        end: date = DEFAULT_END,
+        through: date | None = None,
     ) -> None:
         if members < MIN_MEMBERS or years < 1:
             raise ValueError(
@@ -327,19 +352,25 @@ class SampleSource:
         self.years = years
         self.seed = seed
         self.end = end
+        self.through = through
 
     def fetch(self, request: FetchRequest) -> RawBatch:
-        """The whole history up to min(end, today); the warehouse's merge makes re-loading
-        it idempotent."""
+        """What was known on min(end, through, today), only what the request lacks.
+
+        The market is drawn whole from `end`, so a later `through` continues the same
+        history: running day after day with `through` moving on replays it. Prices and
+        rates start where `request` says each symbol resumes; the small membership and
+        actions tables come whole, and the warehouse's merge keeps re-loading idempotent.
+        """
         started = time.perf_counter()
         market = generate(self.members, self.years, self.seed, self.end)
-        cutoff = min(self.end, request.today)
+        cutoff = min(self.end, request.today, self.through or self.end)
         if cutoff < self.end:
             market = as_of(market, cutoff)
         batch = RawBatch(
-            prices=market.prices,
+            prices=_resumed(market.prices, "ticker", request.last_price_dates, request),
             members=market.members,
-            rates=market.rates,
+            rates=_resumed(market.rates, "series", request.last_rate_dates, request),
             actions=market.actions,
             requested={
                 "source": self.name,

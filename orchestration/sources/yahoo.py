@@ -22,12 +22,11 @@ What yfinance 1.7 does that this module works around (read in `yfinance/multi.py
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
@@ -242,7 +241,6 @@ class YahooSource:
 
     def start_dates(self, symbols: Sequence[str], request: FetchRequest) -> dict[str, date]:
         """The first date to fetch for each symbol."""
-        overlap = timedelta(days=math.ceil(request.overlap_days * 1.5))
         first = self.first_date(request)
         stored = {**request.last_price_dates}
         stored.update(
@@ -250,9 +248,7 @@ class YahooSource:
             for symbol, series in RATE_SYMBOLS.items()
             if series in request.last_rate_dates
         )
-        return {
-            symbol: last - overlap if (last := stored.get(symbol)) else first for symbol in symbols
-        }
+        return {symbol: request.start_date(stored.get(symbol), first) for symbol in symbols}
 
     def _download_chunk(
         self, tickers: list[str], start: date, log: logging.Logger

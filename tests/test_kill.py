@@ -1,8 +1,10 @@
 """A run killed with SIGKILL mid-load or mid-build leaves a warehouse that a re-run repairs.
 
-Each load is one transaction and each table is published by an atomic swap, so whatever
-the moment of the kill, the file opens, no raw row is duplicated or half-written, and the
-next run gives marts equal to a clean build.
+Each load is one transaction, each table is published by an atomic swap, and an
+incremental table replaces its rebuilt rows and records what it consumed in one
+transaction, so whatever the moment of the kill (in a first build or in an evening run
+on a warehouse a day behind), the file opens, no raw row is duplicated or half-written,
+and the next run gives marts equal to a clean build.
 """
 
 import math
@@ -10,12 +12,15 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from orchestration.models import load_models
+from orchestration.sources.sample import DEFAULT_END
+from orchestration.trading_calendar import nyse_sessions
 from tests.conftest import materialize_into, read_only_query
 
 SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "300", "CAPGAP_SAMPLE_YEARS": "3"}
@@ -43,6 +48,7 @@ def same_rows(got: list[tuple], want: list[tuple]) -> bool:
 def capgap_run(warehouse: Path) -> subprocess.Popen:
     """`capgap run` on the test sample, in its own process, its log on stdout."""
     env = {**os.environ, **SAMPLE, "CAPGAP_WAREHOUSE": str(warehouse)}
+    env.pop("CAPGAP_SAMPLE_THROUGH", None)
     env.pop("DAGSTER_HOME", None)
     return subprocess.Popen(
         [CAPGAP, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -59,9 +65,13 @@ def clean_marts(tmp_path_factory) -> dict[str, list[tuple]]:
     }
 
 
+@pytest.mark.parametrize("incremental", [False, True], ids=["first-build", "evening-run"])
 @pytest.mark.parametrize("kill_after", KILL_AFTER)
-def test_a_killed_run_is_repaired_by_the_next(tmp_path, clean_marts, kill_after):
+def test_a_killed_run_is_repaired_by_the_next(tmp_path, clean_marts, kill_after, incremental):
     warehouse = tmp_path / "w.duckdb"
+    if incremental:  # the warehouse is a day behind: the killed run is an incremental one
+        *_, day_before, _ = nyse_sessions(DEFAULT_END - timedelta(days=10), DEFAULT_END)
+        materialize_into(warehouse, CAPGAP_SAMPLE_THROUGH=day_before.isoformat(), **SAMPLE)
     run = capgap_run(warehouse)
     for line in run.stdout:
         if kill_after in line:

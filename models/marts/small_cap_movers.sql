@@ -7,11 +7,26 @@ WITH candidates AS (
     WHERE universe = 'small' AND prev_close IS NOT NULL
 ),
 
+-- Each date's 20th biggest move: only members moving at least that much can rank (a
+-- cheap first cut, so the ranking sorts a few rows per date, not all of them).
+twentieth_moves AS (
+    SELECT date, list_min(max(abs(ret_1d), 20)) AS twentieth_move
+    FROM candidates
+    GROUP BY date
+),
+
+contenders AS (
+    SELECT candidates.*
+    FROM candidates
+    JOIN twentieth_moves USING (date)
+    WHERE abs(candidates.ret_1d) >= twentieth_moves.twentieth_move
+),
+
 ranked AS (
     SELECT
         *,
         row_number() OVER (PARTITION BY date ORDER BY abs(ret_1d) DESC, ticker ASC) AS rank
-    FROM candidates
+    FROM contenders
     QUALIFY rank <= 20
 ),
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup run test dev lint docs lock clean bench
+.PHONY: setup run test dev lint docs lock clean bench report browser
 
 setup: $(STAMP)
 
@@ -23,7 +23,12 @@ $(DAGSTER_HOME)/dagster.yaml:
 run: setup $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/capgap run
 
-test: setup
+# The browser test renders the tape in Debian's Chromium; install it when it is missing.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -35,6 +40,10 @@ docs: setup
 
 bench: setup
 	$(BIN)/python -m bench.run
+
+# Today's tape of the latest date in the warehouse, or of DATE=YYYY-MM-DD.
+report: setup
+	$(BIN)/python -m orchestration.report $(if $(DATE),--date $(DATE))
 
 lint: setup
 	$(BIN)/ruff check .

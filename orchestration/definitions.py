@@ -1,10 +1,16 @@
-"""The Dagster definitions of capgap: assets by layer, resources from the environment."""
+"""The Dagster definitions of capgap: assets by layer, jobs, the NYSE schedule, freshness."""
 
 import dagster as dg
 
 from orchestration.assets.ingest import raw_tables
+from orchestration.assets.report import tape_report
+from orchestration.assets.serving import serving_file
 from orchestration.assets.transform import model_assets
+from orchestration.freshness import marts_current, marts_freshness
+from orchestration.schedules import nyse_close_schedule
 from orchestration.settings import resources_from_env
+
+MARTS_AND_AFTER = dg.AssetSelection.groups("marts").downstream()
 
 daily_refresh = dg.define_asset_job(
     "daily_refresh",
@@ -22,9 +28,18 @@ full_backfill = dg.define_asset_job(
     config={"resources": {"rebuild": {"config": {"full": True}}}},
 )
 
+rebuild_marts = dg.define_asset_job(
+    "rebuild_marts",
+    selection=MARTS_AND_AFTER,
+    description="Recompute every mart from the staging tables as they are, fetching nothing.",
+)
+
 defs = dg.Definitions(
-    assets=[raw_tables, *model_assets()],
-    jobs=[daily_refresh, full_backfill],
+    assets=[raw_tables, *model_assets(), serving_file, tape_report],
+    asset_checks=[marts_current],
+    jobs=[daily_refresh, full_backfill, rebuild_marts],
+    schedules=[nyse_close_schedule(daily_refresh)],
+    sensors=[marts_freshness],
     resources=resources_from_env(),
     executor=dg.in_process_executor,
 )

@@ -40,6 +40,27 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Plot:
+    """A small chart of the published table, shown on each materialization.
+
+    `query` returns (series, date, value) rows; the series named in `secondary` are drawn
+    on a right axis of their own.
+    """
+
+    name: str
+    title: str
+    query: str
+    y_label: str = ""
+    secondary: tuple[str, ...] = ()
+    secondary_label: str = ""
+
+    @classmethod
+    def from_contract(cls, spec: dict) -> Plot:
+        """A plot from its entry in a contract's `plots:`."""
+        return cls(**{**spec, "secondary": tuple(spec.get("secondary", ()))})
+
+
+@dataclass(frozen=True)
 class Model:
     """A warehouse table: its SELECT and its contract."""
 
@@ -55,11 +76,17 @@ class Model:
     checks: tuple[Check, ...]
     incremental_by: str | None = None
     scope_sql: str | None = None
+    plots: tuple[Plot, ...] = ()
 
     @property
     def table(self) -> str:
         """The table's qualified name, `layer.name`."""
         return f"{self.layer}.{self.name}"
+
+    @property
+    def descriptions(self) -> dict[str, str]:
+        """Each column's one-line meaning, by column name."""
+        return {column.name: column.description for column in self.columns}
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -84,6 +111,7 @@ def _load(contract_path: Path) -> Model:
         checks=tuple(Check.from_contract(c) for c in contract.get("checks", ())),
         incremental_by=contract.get("incremental_by"),
         scope_sql=scope_path.read_text() if scope_path.exists() else None,
+        plots=tuple(Plot.from_contract(p) for p in contract.get("plots", ())),
     )
 
 
@@ -204,22 +232,30 @@ def publish_candidate(
         raise
 
 
+def _in_scope(model: Model, alias: str) -> str:
+    key, when = model.incremental_by, model.date_column
+    return f"{alias}.{key} = rebuild_scope.{key} AND {alias}.{when} >= rebuild_scope.rebuild_from"
+
+
+def rows_in_scope(model: Model) -> str:
+    """The published rows an incremental build replaces, as a parenthesised SELECT."""
+    return (
+        f"(SELECT published.* FROM {model.table} AS published "
+        f"JOIN rebuild_scope ON {_in_scope(model, 'published')})"
+    )
+
+
 def publish_rebuilt_rows(con: duckdb.DuckDBPyConnection, model: Model, build: Build) -> None:
     """Replace the scoped rows of the published table with the checked candidate's.
 
     The delete, the insert and the build record commit together: a run killed half-way
     leaves the table as it was, never with the rebuilt rows missing.
     """
-    key, when = model.incremental_by, model.date_column
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
-            f"""
-            DELETE FROM {model.table} AS published
-            USING rebuild_scope
-            WHERE published.{key} = rebuild_scope.{key}
-              AND published.{when} >= rebuild_scope.rebuild_from
-            """
+            f"DELETE FROM {model.table} AS published USING rebuild_scope "
+            f"WHERE {_in_scope(model, 'published')}"
         )
         con.execute(f"INSERT INTO {model.table} BY NAME SELECT * FROM {candidate_table(model)}")
         con.execute(f"DROP TABLE {candidate_table(model)}")

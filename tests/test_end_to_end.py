@@ -77,7 +77,13 @@ def test_assets_are_grouped_by_layer():
         for spec in assets_def.specs
         for key in [spec.key]
     }
-    assert groups == {"raw": "ingest", "staging": "staging", "marts": "marts"}
+    assert groups == {
+        "raw": "ingest",
+        "staging": "staging",
+        "marts": "marts",
+        "serving": "serving",
+        "reports": "reports",
+    }
 
 
 def test_definitions_load_as_the_ui_loads_them():

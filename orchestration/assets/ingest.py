@@ -118,7 +118,10 @@ def raw_tables(
         report = land_batch(con, batch, source.name, today)
         _report_problems(context, report)
         for table, load in report.tables.items():
-            metadata = table_metadata(con, f"raw.{table}", None if table == "members" else "date")
+            contract = raw_contracts()[table]
+            metadata = table_metadata(
+                con, f"raw.{table}", contract.date_column, contract.descriptions
+            )
             metadata.update(
                 {
                     "source": dg.MetadataValue.text(source.name),

@@ -15,7 +15,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.check_results import check_result, check_specs, failure_summary
-from orchestration.metadata import table_metadata
+from orchestration.metadata import load_metadata, plots, row_changes, table_metadata
 from orchestration.models import (
     Build,
     Model,
@@ -28,6 +28,7 @@ from orchestration.models import (
     load_models,
     publish_candidate,
     publish_rebuilt_rows,
+    rows_in_scope,
 )
 from orchestration.quality import run_checks
 from orchestration.resources import (
@@ -121,11 +122,21 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
                 (rows,) = con.execute(f"SELECT count(*) FROM {candidate}").fetchall()[0]
                 build = replace(build, rows_rebuilt=rows)
                 build_metadata["rows_rebuilt"] = dg.MetadataValue.int(rows)
+            published = rows_in_scope(model) if partial else model.table
+            changes = row_changes(
+                con, candidate, published if is_published(con, model) else None, model.key
+            )
             if partial:
                 publish_rebuilt_rows(con, model, build)
             else:
                 publish_candidate(con, model, build)
-            metadata = table_metadata(con, model.table, model.date_column) | build_metadata
+            metadata = {
+                **table_metadata(con, model.table, model.date_column, model.descriptions),
+                **changes,
+                **build_metadata,
+                **load_metadata(con),
+                **plots(con, model.plots),
+            }
         for name in model.variables:
             metadata[f"setting/{name}"] = dg.MetadataValue.text(str(settings[name]))
         rebuilt = f", {build.rows_rebuilt:,} rebuilt ({build.mode})" if build else ""
@@ -136,6 +147,11 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
         yield from results
 
     return _build
+
+
+def mart_asset_keys() -> list[dg.AssetKey]:
+    """The asset keys of the marts, what the serving file and the reports are built from."""
+    return [_asset_key(model.table) for model in load_models() if model.layer == "marts"]
 
 
 def model_assets() -> list[dg.AssetsDefinition]:

@@ -6,10 +6,10 @@ import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import exchange_calendars as xcals
 import numpy as np
 
-EXCHANGE = "XNYS"
+from orchestration.trading_calendar import nyse
+
 MONDAY, WEDNESDAY, FRIDAY = 0, 2, 4
 RECONSTITUTION_MONTH = 6
 REBALANCE_MONTHS = (3, 6, 9, 12)
@@ -79,7 +79,7 @@ def bond_holidays(years: range) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def nyse_calendar(start: date, end: date) -> Calendar:
     """XNYS sessions from `start` to `end` (both inclusive)."""
-    cal = xcals.get_calendar(EXCHANGE, start=start.isoformat(), end=end.isoformat())
+    cal = nyse(start, end)
     sessions = cal.sessions.values.astype("datetime64[D]")
     early = cal.early_closes.values.astype("datetime64[D]")
     years = range(start.year, end.year + 1)

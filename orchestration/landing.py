@@ -52,15 +52,26 @@ def new_load_id(source: str) -> str:
     return f"{source}-{stamp}-{uuid.uuid4().hex[:8]}"
 
 
-def _merge(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> tuple[int, int]:
+LINEAGE = ("source", "load_id", "loaded_at")
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, lineage: tuple
+) -> tuple[int, int]:
+    """Merge the rows into the raw table on its key, stamped with (source, load id, time)."""
     key = raw_contracts()[table].key
     values = [c for c in RAW_SCHEMAS[table] if c not in key]
-    lineage = ["source", "load_id", "loaded_at"]
     on = " AND ".join(f"target.{k} = incoming.{k}" for k in key)
     changed = " OR ".join(f"target.{c} IS DISTINCT FROM incoming.{c}" for c in values)
-    updates = ", ".join(f"{c} = incoming.{c}" for c in values + lineage)
-    columns = ", ".join(list(RAW_SCHEMAS[table]) + lineage)
-    inserts = ", ".join(f"incoming.{c}" for c in list(RAW_SCHEMAS[table]) + lineage)
+    stamps = [f"getvariable('lineage_{c}')" for c in LINEAGE]
+    updates = ", ".join(
+        [f"{c} = incoming.{c}" for c in values]
+        + [f"{c} = {stamp}" for c, stamp in zip(LINEAGE, stamps, strict=True)]
+    )
+    columns = ", ".join([*RAW_SCHEMAS[table], *LINEAGE])
+    inserts = ", ".join([f"incoming.{c}" for c in RAW_SCHEMAS[table]] + stamps)
+    for name, value in zip(LINEAGE, lineage, strict=True):
+        con.execute(f"SET VARIABLE lineage_{name} = ?", [value])
     con.register("incoming_rows", rows.to_arrow())
     try:
         before = con.execute(f"SELECT count(*) FROM raw.{table}").fetchall()[0][0]
@@ -120,7 +131,7 @@ def land_batch(
     try:
         for table, screened in checked.items():
             good = screened.good
-            inserted, updated = _merge(con, table, good.with_columns(lineage))
+            inserted, updated = _merge(con, table, good, (source, load_id, started_at))
             unreadable = batch.rejects.filter(pl.col("table_name") == table).height
             received = batch.table(table).height + unreadable
             quarantined = rejects.filter(pl.col("table_name") == table).height

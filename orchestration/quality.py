@@ -11,6 +11,7 @@ use only: it takes seconds, and the definitions must load fast.
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,6 +20,8 @@ import duckdb
 
 ROW_ID = "_row"
 SAMPLE_ROWS = 5
+CHUNK_ROWS = 500_000
+UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,7 @@ def _frame_sql(
 ) -> str:
     selected = ", ".join(f"{expr} AS {name}" for name, expr in check_columns.items())
     has_row_ids = ROW_ID in {c for c, *_ in con.execute(f"DESCRIBE {table}").fetchall()}
-    numbered = (
-        table if has_row_ids else (f"(SELECT *, row_number() OVER () - 1 AS {ROW_ID} FROM {table})")
-    )
+    numbered = table if has_row_ids else f"(SELECT *, rowid AS {ROW_ID} FROM {table})"
     return f"SELECT {ROW_ID}, {selected} FROM {numbered} AS checked WHERE {where}"
 
 
@@ -139,6 +140,86 @@ def _row_ids(result: dict[str, Any]) -> list[int]:
     return [int(item[ROW_ID]) if isinstance(item, dict) else int(item) for item in indexed]
 
 
+def _chunk_key(checks: list[Check]) -> str:
+    """An expression that sends rows a uniqueness check compares with each other (equal
+    values of its columns) to the same chunk; without one, rows spread by their id."""
+    compared = [
+        column
+        for check in checks
+        if check.expect in UNIQUENESS
+        for column in check.arguments.get("column_list") or [check.arguments["column"]]
+    ]
+    return f"hash({', '.join(dict.fromkeys(compared))})" if compared else f"hash({ROW_ID})"
+
+
+def _merge_chunks(check: Check, parts: list[Outcome]) -> Outcome:
+    failing = [row for part in parts for row in part.failing_rows]
+    values = {row: value for part in parts for row, value in part.failing_values.items()}
+    return Outcome(
+        check=check,
+        success=all(part.success for part in parts),
+        checked_rows=sum(part.checked_rows for part in parts),
+        unexpected_count=sum(part.unexpected_count for part in parts),
+        observed=next((part.observed for part in parts if part.observed is not None), None),
+        failing_rows=failing,
+        failing_values=values,
+    )
+
+
+def _outcomes(frame: Any, group: list[Check], suite_name: str) -> list[Outcome]:
+    """Validate one frame with GX; one outcome per check of the group."""
+    outcomes = []
+    for check, result in zip(group, _validate(frame, group, suite_name), strict=True):
+        details = result.get("result", {})
+        failing = _row_ids(result) if check.query is None else []
+        failing_frame = frame[frame[ROW_ID].isin(failing)] if failing else frame.iloc[:0]
+        values = (
+            {int(row.pop(ROW_ID)): row for row in failing_frame.to_dict("records")}
+            if failing
+            else {
+                i: {"value": v} for i, v in enumerate(details.get("partial_unexpected_list") or [])
+            }
+        )
+        outcomes.append(
+            Outcome(
+                check=check,
+                success=bool(result["success"]),
+                checked_rows=int(details.get("element_count", len(frame))),
+                unexpected_count=int(details.get("unexpected_count") or 0),
+                observed=details.get("observed_value"),
+                failing_rows=failing,
+                failing_values=values,
+            )
+        )
+    return outcomes
+
+
+def _row_check_outcomes(
+    con: duckdb.DuckDBPyConnection, checks: list[Check], sql: str, suite_name: str
+) -> list[Outcome]:
+    """Validate the rows of `sql` in chunks of about CHUNK_ROWS, so a first build of ten
+    years is checked row by row without holding it all in pandas at once."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rows_under_check AS {sql}")
+    # GX keeps each batch in reference cycles: a collection after each chunk frees it, and
+    # freezing what exists already keeps those collections from walking the whole heap.
+    gc.freeze()
+    try:
+        (rows,) = con.execute("SELECT count(*) FROM rows_under_check").fetchall()[0]
+        chunks = max(1, -(-rows // CHUNK_ROWS))
+        key = _chunk_key(checks)
+        parts = []
+        for chunk in range(chunks):
+            chunk_sql = f"SELECT * FROM rows_under_check WHERE {key} % {chunks} = {chunk}"
+            frame = con.sql(chunk_sql).to_arrow_table().to_pandas()
+            parts.append(_outcomes(frame, checks, suite_name))
+            del frame
+            gc.collect()
+    finally:
+        gc.unfreeze()
+        con.execute("DROP TABLE IF EXISTS rows_under_check")
+    return [_merge_chunks(check, [part[i] for part in parts]) for i, check in enumerate(checks)]
+
+
 def run_checks(
     con: duckdb.DuckDBPyConnection,
     checks: list[Check],
@@ -149,40 +230,19 @@ def run_checks(
     """Run the checks on `table` (the rows matching `where`, or each check's query).
 
     Row-level checks see the table as `checked`, its rows identified by its `_row` column
-    when it has one, else numbered from 0 in scan order; the outcomes list the failing row
+    when it has one, else by its DuckDB rowid; the outcomes list the failing row
     ids and, for each, the checked values.
     """
+    suite_name = suite_name or table
     outcomes = []
     row_checks = [c for c in checks if c.query is None]
-    groups: list[tuple[list[Check], str]] = []
     if row_checks:
         columns = {name: expr for c in row_checks for name, expr in c.columns.items()}
-        groups.append((row_checks, _frame_sql(con, columns, table, where)))
-    groups += [([c], c.query) for c in checks if c.query is not None]
-    for group, sql in groups:
-        frame = con.sql(sql).to_arrow_table().to_pandas()
-        results = _validate(frame, group, suite_name or table)
-        for check, result in zip(group, results, strict=True):
-            details = result.get("result", {})
-            failing = _row_ids(result) if check.query is None else []
-            failing_frame = frame[frame[ROW_ID].isin(failing)] if failing else frame.iloc[:0]
-            values = (
-                {int(row.pop(ROW_ID)): row for row in failing_frame.to_dict("records")}
-                if failing
-                else {
-                    i: {"value": v}
-                    for i, v in enumerate(details.get("partial_unexpected_list") or [])
-                }
-            )
-            outcomes.append(
-                Outcome(
-                    check=check,
-                    success=bool(result["success"]),
-                    checked_rows=int(details.get("element_count", len(frame))),
-                    unexpected_count=int(details.get("unexpected_count") or 0),
-                    observed=details.get("observed_value"),
-                    failing_rows=failing,
-                    failing_values=values,
-                )
-            )
-    return outcomes
+        sql = _frame_sql(con, columns, table, where)
+        outcomes += _row_check_outcomes(con, row_checks, sql, suite_name)
+    for check in checks:
+        if check.query is not None:
+            frame = con.sql(check.query).to_arrow_table().to_pandas()
+            outcomes += _outcomes(frame, [check], suite_name)
+    by_name = {outcome.check.name: outcome for outcome in outcomes}
+    return [by_name[check.name] for check in checks]

@@ -31,7 +31,7 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str
     lock_wait_seconds: float = 60.0
-    memory_limit: str = "1GB"
+    memory_limit: str = "512MB"
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_wait_seconds
@@ -137,7 +137,8 @@ class QualitySettings(dg.ConfigurableResource):
     """How much of each table the checks look at.
 
     By default only the new rows: those dated within `revalidate_days` of the latest date
-    already published (a first build checks everything). `full_validation` checks every row.
+    already published (a first build checks everything); an incremental table checks the rows
+    it rebuilt. `full_validation` rebuilds the incremental tables in full and checks every row.
     """
 
     full_validation: bool = False

@@ -47,16 +47,36 @@ def _rejects(table: str, rows: list[dict], rules: list[str], reasons: list[str])
     return rejects_frame(table, rows, rules, located)
 
 
-def _collapse_copies(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    first = frame.select(pl.struct(pl.all()).is_first_distinct()).to_series()
-    if first.all():
+def _collapse_copies(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep one of rows that are exact copies; reject the others as `duplicate_row`.
+
+    Only rows sharing their key with another row can be copies: DuckDB finds those keys
+    (hashing millions of rows in polars costs a GB), then whole rows are compared among
+    the few rows that have them.
+    """
+    key = raw_contracts()[table].key
+    con.register(INCOMING, frame.to_arrow())
+    try:
+        shared = con.sql(
+            f"SELECT {', '.join(key)} FROM {INCOMING} GROUP BY ALL HAVING count(*) > 1"
+        ).pl()
+    finally:
+        con.unregister(INCOMING)
+    if shared.is_empty():
         return frame, _rejects(table, [], [], [])
-    copied = frame.filter(pl.struct(pl.all()).is_duplicated())
-    copies = copied.select(pl.struct(pl.all()).len().over(pl.struct(pl.all()))).to_series()
-    extra_copy = ~copied.select(pl.struct(pl.all()).is_first_distinct()).to_series()
-    rows = copied.filter(extra_copy).to_dicts()
+    position = "_position"
+    indexed = frame.with_row_index(position)
+    suspects = indexed.join(shared, on=list(key), how="semi", nulls_equal=True)
+    whole_row = pl.struct(pl.exclude(position))
+    copies = suspects.select(whole_row.len().over(whole_row)).to_series()
+    extra_copy = ~suspects.select(whole_row.is_first_distinct()).to_series()
+    rows = suspects.filter(extra_copy).drop(position).to_dicts()
     reasons = [f"the row appears {n} times; one copy kept" for n in copies.filter(extra_copy)]
-    return frame.filter(first), _rejects(table, rows, ["duplicate_row"] * len(rows), reasons)
+    dropped = suspects.filter(extra_copy).get_column(position)
+    kept = indexed.filter(~pl.col(position).is_in(dropped.implode())).drop(position)
+    return kept, _rejects(table, rows, ["duplicate_row"] * len(rows), reasons)
 
 
 def _register_sessions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, today: date) -> None:
@@ -71,7 +91,7 @@ def screen(
 ) -> Screened:
     """Split `frame`, an incoming batch of raw `table`, by its contract's row rules."""
     rules = [c for c in raw_contracts()[table].checks if c.quarantines]
-    unique, copies = _collapse_copies(table, frame)
+    unique, copies = _collapse_copies(con, table, frame)
     if unique.is_empty():
         return Screened(unique, copies, [])
     numbered = unique.with_row_index(ROW_ID)
@@ -94,5 +114,5 @@ def screen(
     rejected = _rejects(
         table, [rows[i] for i in ids], [broken[i][0] for i in ids], [broken[i][1] for i in ids]
     )
-    good = numbered.filter(~pl.col(ROW_ID).is_in(ids)).drop(ROW_ID)
+    good = numbered.filter(~pl.col(ROW_ID).is_in(ids)).drop(ROW_ID) if ids else unique
     return Screened(good, pl.concat([copies, rejected]), outcomes)

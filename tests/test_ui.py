@@ -7,6 +7,7 @@ metadata and plot, and the automation page with the NYSE schedule and the freshn
 sensor. The screenshots are kept under docs/screenshots/.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from orchestration.paths import PROJECT_ROOT
 from tests.conftest import chromium
@@ -84,10 +86,10 @@ def page() -> Iterator[Page]:
 
 
 def open_page(page: Page, url: str) -> None:
+    """Open a UI page, past the newsletter dialog the UI shows on a browser's first visit."""
     page.goto(url, wait_until="networkidle")
-    skip = page.get_by_role("button", name="Skip")  # the UI's first-visit newsletter dialog
-    if skip.count():
-        skip.click()
+    with contextlib.suppress(PlaywrightTimeout):
+        page.get_by_role("button", name="Skip").click(timeout=5000)
 
 
 def test_the_breadth_mart_shows_its_metadata_and_plot(ui, page):

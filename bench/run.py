@@ -16,7 +16,6 @@ import gc
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -216,14 +215,21 @@ def disagreements(
     return problems
 
 
-def _rss_mib() -> float:
+def _status_mib(field: str) -> float:
     with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS:"))
+        line = next(line for line in status if line.startswith(f"{field}:"))
     return int(line.split()[1]) / 1024
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _rss_mib() -> float:
+    return _status_mib("VmRSS")
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS since it started its program (VmHWM). Not ru_maxrss: Linux
+    carries that over from the parent through fork and exec, so a worker started by a
+    bench that once held gigabytes would report the bench's peak."""
+    return _status_mib("VmHWM")
 
 
 def _timed(compute: Callable[[], object], repeats: int) -> tuple[list[float], object]:
@@ -312,7 +318,7 @@ def worker(engine: str, database: Path, out: Path, repeats: int) -> dict[str, ob
         "seconds": measured.seconds,
         "read_seconds": measured.read_seconds,
         "inputs_rss_mib": measured.inputs_rss_mib,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
         "model_seconds": measured.model_seconds or {},
     }
 

@@ -31,7 +31,7 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str
     lock_wait_seconds: float = 60.0
-    memory_limit: str = "512MB"
+    memory_limit: str = "384MB"
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_wait_seconds

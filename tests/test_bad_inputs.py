@@ -20,7 +20,6 @@ import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from enum import Enum
 from pathlib import Path
 
@@ -30,7 +29,6 @@ import pytest
 
 from orchestration.resources import MarketSource
 from orchestration.settings import resources_from_env
-from orchestration.sources.yahoo import YahooSource
 from tests import test_source_yahoo as recorded
 from tests.conftest import FIXTURES, all_assets, materialize_into
 
@@ -537,22 +535,12 @@ def test_corpus_is_what_the_script_writes() -> None:
 # --- the yahoo cases ---------------------------------------------------------------------
 
 
-class StandInSource(recorded.StandInMarketSource):
+def stand_in_source(url: str) -> recorded.StandInMarketSource:
     """The `yahoo` source on the stand-in, asking for the two indices only (not the ETFs)
     and trying a rate-limited chunk twice, without waiting."""
-
-    def build(self) -> YahooSource:
-        return YahooSource(
-            sp500_url=f"{self.stand_in_url}/wiki/sp500",
-            iwm_holdings_url=f"{self.stand_in_url}/iwm.csv",
-            fred_url=f"{self.stand_in_url}/fredgraph.csv",
-            history_start=date(2020, 1, 1),
-            benchmarks=("^GSPC", "^RUT"),
-            session=recorded.LocalSession(self.stand_in_url),
-            retry_attempts=2,
-            retry_base_delay=0.0,
-            timeout=5.0,
-        )
+    return recorded.StandInMarketSource(
+        kind="yahoo", stand_in_url=url, benchmarks=["^GSPC", "^RUT"], retry_attempts=2
+    )
 
 
 @pytest.fixture(scope="module")
@@ -592,7 +580,7 @@ def yahoo_base(
     """A warehouse materialized, through Dagster, from the good base on the stand-in."""
     warehouse = tmp_path_factory.mktemp("yahoo-base") / "w.duckdb"
     serve(server, Serve())
-    said = run(warehouse, StandInSource(kind="yahoo", stand_in_url=server.url), instance)
+    said = run(warehouse, stand_in_source(server.url), instance)
     assert said.success, said.failures
     return Base(warehouse, state(warehouse))
 
@@ -610,6 +598,6 @@ def test_yahoo_case(
     warehouse = yahoo_base.copy(tmp_path)
     serve(server, changes)
 
-    said = run(warehouse, StandInSource(kind="yahoo", stand_in_url=server.url), instance)
+    said = run(warehouse, stand_in_source(server.url), instance)
 
     check_case(expected, said, yahoo_base.state, state(warehouse))

@@ -38,6 +38,7 @@ import polars as pl
 import pytest
 import yfinance as yf
 from curl_cffi.requests import Session
+from pydantic import Field
 
 from orchestration.resources import MarketSource
 from orchestration.settings import resources_from_env
@@ -541,11 +542,19 @@ def test_yahoo_rate_symbols_start_from_their_last_stored_rate() -> None:
 
 
 class StandInMarketSource(MarketSource):
-    """The `yahoo` source, every URL pointed at the stand-in."""
+    """The `yahoo` source, every URL pointed at the stand-in; `benchmarks` and
+    `retry_attempts` replace the source's own when set."""
 
     stand_in_url: str
+    benchmarks: list[str] = Field(default_factory=list)
+    retry_attempts: int = 0
 
     def build(self) -> YahooSource:
+        options = {}
+        if self.benchmarks:
+            options["benchmarks"] = tuple(self.benchmarks)
+        if self.retry_attempts:
+            options["retry_attempts"] = self.retry_attempts
         return YahooSource(
             sp500_url=f"{self.stand_in_url}/wiki/sp500",
             iwm_holdings_url=f"{self.stand_in_url}/iwm.csv",
@@ -554,6 +563,7 @@ class StandInMarketSource(MarketSource):
             session=LocalSession(self.stand_in_url),
             retry_base_delay=0.0,
             timeout=5.0,
+            **options,
         )
 
 

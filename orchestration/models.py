@@ -126,6 +126,11 @@ def load_models() -> tuple[Model, ...]:
     )
 
 
+def mart_models() -> tuple[Model, ...]:
+    """The models of the marts layer: the published tables."""
+    return tuple(model for model in load_models() if model.layer == "marts")
+
+
 @cache
 def raw_contracts() -> dict[str, Model]:
     """The raw tables' contracts by table name (`prices`, `members`, ...)."""

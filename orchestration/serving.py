@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.models import Model, load_models
+from orchestration.models import Model, mart_models
 from orchestration.paths import PROJECT_ROOT
 
 VIEWS_DIR = PROJECT_ROOT / "sql" / "views"
@@ -84,11 +84,6 @@ def serving_path_for(warehouse_path: str | Path) -> Path:
     path = Path(warehouse_path)
     stem = path.stem if path.suffix == ".duckdb" else path.name
     return path.with_name(stem + SERVING_SUFFIX)
-
-
-def served_marts() -> tuple[Model, ...]:
-    """The marts the serving file holds: every model of the marts layer."""
-    return tuple(model for model in load_models() if model.layer == "marts")
 
 
 def analyst_views(views_dir: Path = VIEWS_DIR) -> tuple[AnalystView, ...]:
@@ -297,7 +292,7 @@ def publish_serving_file(
     tmp = _tmp_path(serving_path, os.getpid())
     try:
         published_at, market_date, objects = _write_version(
-            con, tmp, served_marts(), analyst_views(views_dir), warehouse
+            con, tmp, mart_models(), analyst_views(views_dir), warehouse
         )
         _verify(tmp, objects)
         _fsync(tmp)

@@ -11,7 +11,7 @@ import pytest
 from lxml import html as lxml_html
 
 from orchestration.assets.report import tape_report
-from orchestration.models import load_models
+from orchestration.models import mart_models
 from orchestration.report import TapeDateError, fmt_pct, main, write_tape
 from orchestration.resources import Warehouse
 from tests.conftest import materialize_into, read_only_query
@@ -97,7 +97,7 @@ def test_the_asset_depends_on_every_mart_and_sits_in_reports():
     spec = next(iter(tape_report.specs))
     assert spec.key == TAPE_KEY
     assert spec.group_name == "reports"
-    marts = [m for m in load_models() if m.layer == "marts"]
+    marts = mart_models()
     assert {dep.asset_key for dep in spec.deps} == {dg.AssetKey(m.table.split(".")) for m in marts}
     assert len(marts) == 9
     assert spec.kinds == {"html", "duckdb"}

@@ -4,19 +4,19 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.assets.transform import mart_asset_keys
 from orchestration.resources import Warehouse
 from orchestration.serving import (
     STORAGE_VERSION,
     VIEWS_SCHEMA,
     publish_serving_file,
-    served_marts,
     serving_path_for,
 )
 
 
 @dg.asset(
     key=["serving", "file"],
-    deps=[dg.AssetKey(model.table.split(".")) for model in served_marts()],
+    deps=mart_asset_keys(),
     group_name="serving",
     kinds={"duckdb"},
     description=(

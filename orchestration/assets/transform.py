@@ -26,6 +26,7 @@ from orchestration.models import (
     is_published,
     latest_load,
     load_models,
+    mart_models,
     publish_candidate,
     publish_rebuilt_rows,
     rows_in_scope,
@@ -151,7 +152,7 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
 
 def mart_asset_keys() -> list[dg.AssetKey]:
     """The asset keys of the marts, what the serving file and the reports are built from."""
-    return [_asset_key(model.table) for model in load_models() if model.layer == "marts"]
+    return [_asset_key(model.table) for model in mart_models()]
 
 
 def model_assets() -> list[dg.AssetsDefinition]:

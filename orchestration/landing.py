@@ -53,25 +53,29 @@ def new_load_id(source: str) -> str:
 
 
 LINEAGE = ("source", "load_id", "loaded_at")
+STAMPS = [f"getvariable('lineage_{column}')" for column in LINEAGE]
 
 
-def _merge(
-    con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, lineage: tuple
-) -> tuple[int, int]:
-    """Merge the rows into the raw table on its key, stamped with (source, load id, time)."""
+def _stamp_lineage(
+    con: duckdb.DuckDBPyConnection, source: str, load_id: str, started_at: datetime
+) -> None:
+    """Set the load's (source, load id, time), which every row it writes is stamped with."""
+    for column, value in zip(LINEAGE, (source, load_id, started_at), strict=True):
+        con.execute(f"SET VARIABLE lineage_{column} = ?", [value])
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> tuple[int, int]:
+    """Merge the rows into the raw table on its key, stamped with the load's lineage."""
     key = raw_contracts()[table].key
     values = [c for c in RAW_SCHEMAS[table] if c not in key]
     on = " AND ".join(f"target.{k} = incoming.{k}" for k in key)
     changed = " OR ".join(f"target.{c} IS DISTINCT FROM incoming.{c}" for c in values)
-    stamps = [f"getvariable('lineage_{c}')" for c in LINEAGE]
     updates = ", ".join(
         [f"{c} = incoming.{c}" for c in values]
-        + [f"{c} = {stamp}" for c, stamp in zip(LINEAGE, stamps, strict=True)]
+        + [f"{c} = {stamp}" for c, stamp in zip(LINEAGE, STAMPS, strict=True)]
     )
     columns = ", ".join([*RAW_SCHEMAS[table], *LINEAGE])
-    inserts = ", ".join([f"incoming.{c}" for c in RAW_SCHEMAS[table]] + stamps)
-    for name, value in zip(LINEAGE, lineage, strict=True):
-        con.execute(f"SET VARIABLE lineage_{name} = ?", [value])
+    inserts = ", ".join([f"incoming.{c}" for c in RAW_SCHEMAS[table]] + STAMPS)
     con.register("incoming_rows", rows.to_arrow())
     try:
         before = con.execute(f"SELECT count(*) FROM raw.{table}").fetchall()[0][0]
@@ -94,10 +98,10 @@ def _quarantine(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> None:
     con.register("rejected_rows", rejects.to_arrow())
     try:
         con.execute(
-            """
+            f"""
             INSERT INTO raw.quarantine
             SELECT rejected.table_name, rejected.record::JSON, rejected.rule, rejected.reason,
-                   rejected.source, rejected.load_id, rejected.loaded_at
+                   {", ".join(STAMPS)}
             FROM rejected_rows AS rejected
             WHERE NOT EXISTS (
                 SELECT 1 FROM raw.quarantine AS kept
@@ -117,21 +121,17 @@ def land_batch(
     """Screen, merge and record one batch in a single transaction; return what it did."""
     load_id = new_load_id(source)
     started_at = datetime.now(UTC).replace(tzinfo=None)
-    lineage = [
-        pl.lit(source).alias("source"),
-        pl.lit(load_id).alias("load_id"),
-        pl.lit(started_at).alias("loaded_at"),
-    ]
     checked = {t: screen(con, t, batch.table(t), today) for t in RAW_SCHEMAS}
     rejects = pl.concat(
         [batch.rejects.cast(REJECTS_SCHEMA)] + [s.rejects for s in checked.values()]
     )
     tables: dict[str, TableLoad] = {}
+    _stamp_lineage(con, source, load_id, started_at)
     con.execute("BEGIN TRANSACTION")
     try:
         for table, screened in checked.items():
             good = screened.good
-            inserted, updated = _merge(con, table, good, (source, load_id, started_at))
+            inserted, updated = _merge(con, table, good)
             unreadable = batch.rejects.filter(pl.col("table_name") == table).height
             received = batch.table(table).height + unreadable
             quarantined = rejects.filter(pl.col("table_name") == table).height
@@ -144,7 +144,7 @@ def land_batch(
                 quarantined=quarantined,
             )
         if rejects.height:
-            _quarantine(con, rejects.with_columns(lineage))
+            _quarantine(con, rejects)
         _record_load(con, load_id, source, started_at, batch, tables)
         con.execute("COMMIT")
     except BaseException:

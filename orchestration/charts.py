@@ -72,6 +72,18 @@ def _text(x: float, y: float, content: str, **attributes: str | float) -> str:
     return f'<text x="{_num(x)}" y="{_num(y)}"{extra}>{escape(content)}</text>'
 
 
+def _axis_label(content: str, x: float, middle: float, degrees: int) -> str:
+    """A value axis's title, turned to run along the axis, centred on `middle`."""
+    return _text(
+        x,
+        middle,
+        content,
+        text_anchor="middle",
+        fill=MUTED,
+        transform=f"rotate({degrees} {_num(x)} {_num(middle)})",
+    )
+
+
 def _text_width(content: str, size: float = FONT_SIZE) -> float:
     return len(content) * 0.6 * size
 
@@ -336,30 +348,10 @@ def line_chart(
         f'<line x1="{_num(left)}" y1="{_num(bottom)}" x2="{_num(right)}" y2="{_num(bottom)}" '
         f'stroke="{AXIS}"/>'
     )
-    middle = (top + bottom) / 2
     if y_label:
-        parts.append(
-            _text(
-                14,
-                middle,
-                y_label,
-                text_anchor="middle",
-                fill=MUTED,
-                transform=f"rotate(-90 14 {_num(middle)})",
-            )
-        )
+        parts.append(_axis_label(y_label, 14, (top + bottom) / 2, -90))
     if secondary and secondary_label:
-        x = width - 8
-        parts.append(
-            _text(
-                x,
-                middle,
-                secondary_label,
-                text_anchor="middle",
-                fill=MUTED,
-                transform=f"rotate(90 {_num(x)} {_num(middle)})",
-            )
-        )
+        parts.append(_axis_label(secondary_label, width - 8, (top + bottom) / 2, 90))
     for (name, points, on_right), (_, colour, _) in zip(lines, entries, strict=True):
         ordered = sorted(((day.toordinal(), value) for day, value in points), key=lambda p: p[0])
         scale = right_scale if on_right else left_scale
@@ -509,17 +501,7 @@ def scatter_with_tails(
             _text((left + right) / 2, height - 8, x_label, text_anchor="middle", fill=MUTED)
         )
     if y_label:
-        middle = (top + bottom) / 2
-        parts.append(
-            _text(
-                14,
-                middle,
-                y_label,
-                text_anchor="middle",
-                fill=MUTED,
-                transform=f"rotate(-90 14 {_num(middle)})",
-            )
-        )
+        parts.append(_axis_label(y_label, 14, (top + bottom) / 2, -90))
 
     # Heads at the same spot (series moving together) share one label.
     groups: dict[tuple[float, float], list[str]] = {}

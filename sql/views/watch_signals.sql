@@ -43,14 +43,9 @@ SELECT
         ),
         ''
     ) AS newly_on,
-    rate_relief,
-    ust_10y_change_21d_bp,
-    fed_funds_change_63d_bp,
-    breadth_breakout,
-    corr_21d,
-    small_pct_above_sma50,
-    liquidity_returning,
-    small_etf_relative_volume,
-    small_etf_high_volume_days_5d
+    -- each signal and its inputs, in the order of the CTE above
+    * EXCLUDE (
+        date, regime, rate_relief_before, breadth_breakout_before, liquidity_returning_before
+    )
 FROM signals
 ORDER BY date

@@ -34,6 +34,20 @@ class DailyRun:
     step_seconds: dict[str, float]
 
 
+def status_mib(field: str) -> float:
+    """A memory figure of /proc/self/status (VmRSS, VmHWM, ...) in MiB."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith(f"{field}:"))
+    return int(line.split()[1]) / 1024
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS since it started its program (VmHWM). Not ru_maxrss: Linux
+    carries that over from the parent through fork and exec, so a worker started by a
+    bench that once held gigabytes would report the bench's peak."""
+    return status_mib("VmHWM")
+
+
 def last_two_sessions(end: date = DEFAULT_END) -> tuple[date, date]:
     """The sample market's last two sessions."""
     *_, before, last = nyse_sessions(end - timedelta(days=10), end)
@@ -44,7 +58,6 @@ def worker() -> dict[str, object]:
     """Run `daily_refresh` once as the CAPGAP_* environment says; return what it measured."""
     import dagster as dg
 
-    from bench.run import peak_rss_mib
     from orchestration.definitions import defs
 
     instance = dg.DagsterInstance.ephemeral()

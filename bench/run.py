@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 
 from bench import breadth_pandas, breadth_polars
-from bench.daily import daily_report
+from bench.daily import daily_report, peak_rss_mib, status_mib
 from orchestration.models import (
     Model,
     build_candidate,
@@ -215,21 +215,8 @@ def disagreements(
     return problems
 
 
-def _status_mib(field: str) -> float:
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith(f"{field}:"))
-    return int(line.split()[1]) / 1024
-
-
 def _rss_mib() -> float:
-    return _status_mib("VmRSS")
-
-
-def peak_rss_mib() -> float:
-    """This process's peak RSS since it started its program (VmHWM). Not ru_maxrss: Linux
-    carries that over from the parent through fork and exec, so a worker started by a
-    bench that once held gigabytes would report the bench's peak."""
-    return _status_mib("VmHWM")
+    return status_mib("VmRSS")
 
 
 def _timed(compute: Callable[[], object], repeats: int) -> tuple[list[float], object]:

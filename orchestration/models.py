@@ -176,6 +176,20 @@ def latest_load(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return con.execute("SELECT max(started_at) FROM raw.loads").fetchall()[0][0]
 
 
+def consumable_through(con: duckdb.DuckDBPyConnection, model: Model) -> datetime | None:
+    """The latest raw load a build of the model consumes: the newest load, or an earlier
+    one when an incremental table the model reads has not consumed the newest yet (that
+    table was not rebuilt since, or a run was cut short), so that the rows it will rebuild
+    later are rebuilt here too."""
+    inputs = [
+        consumed_through(con, upstream)
+        for upstream in load_models()
+        if upstream.table in model.depends_on and upstream.incremental_by
+    ]
+    marks = [mark for mark in [latest_load(con), *inputs] if mark is not None]
+    return min(marks, default=None)
+
+
 def build_scope(
     con: duckdb.DuckDBPyConnection,
     model: Model,

@@ -23,14 +23,23 @@ def all_assets() -> list[dg.AssetsDefinition]:
 
 
 def materialize_into(
-    warehouse: Path, raise_on_error: bool = True, rebuild: dict | None = None, **env: str
+    warehouse: Path,
+    raise_on_error: bool = True,
+    rebuild: dict | None = None,
+    selection: dg.AssetSelection | None = None,
+    **env: str,
 ) -> dg.ExecuteInProcessResult:
-    """Materialize every asset into `warehouse`, configured like the CAPGAP_* environment;
-    `rebuild` is the run's config of the rebuild resource (`from_date`, `full`)."""
+    """Materialize every asset (or the `selection`) into `warehouse`, configured like the
+    CAPGAP_* environment; `rebuild` is the run's config of the rebuild resource
+    (`from_date`, `full`)."""
     resources = resources_from_env({"CAPGAP_WAREHOUSE": str(warehouse), **env})
     run_config = {"resources": {"rebuild": {"config": rebuild}}} if rebuild else None
     return dg.materialize(
-        all_assets(), resources=resources, raise_on_error=raise_on_error, run_config=run_config
+        all_assets(),
+        selection=selection,
+        resources=resources,
+        raise_on_error=raise_on_error,
+        run_config=run_config,
     )
 
 

@@ -21,10 +21,10 @@ from orchestration.models import (
     Model,
     build_candidate,
     build_scope,
+    consumable_through,
     consumed_through,
     discard_candidate,
     is_published,
-    latest_load,
     load_models,
     mart_models,
     publish_candidate,
@@ -74,7 +74,7 @@ def _plan_build(
         return None, {}
     everything = rebuild.full or quality.full_validation
     since = None if everything else consumed_through(con, model)
-    loaded = latest_load(con)
+    loaded = consumable_through(con, model)
     tickers, earliest = build_scope(con, model, since, rebuild.rebuild_from())
     mode = "incremental" if since is not None else "full"
     build = Build(consumed_through=loaded, mode=mode, rebuilt_from=earliest, rows_rebuilt=0)

@@ -7,12 +7,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from orchestration.paths import DDL_DIR
 from orchestration.sources.base import Source
+from orchestration.warehouse_file import (
+    WarehouseFileError,
+    check_file,
+    check_path,
+    hold_run_lock,
+)
 
 
 class WarehouseBusy(dg.Failure):
@@ -20,24 +28,53 @@ class WarehouseBusy(dg.Failure):
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB file every asset reads and writes (one writer at a time).
+    """The DuckDB file every asset reads and writes (one run at a time).
 
-    DuckDB lets one process open a file read-write, or many read-only. A second writer
-    (another run) or an open read-only client (a BI tool) holds the file: `connect` waits
-    up to `lock_wait_seconds` for it, then fails saying who holds it. DuckDB's own memory is
-    capped at `memory_limit` (it spills to disk beyond it), and it may reorder rows of a
-    query without ORDER BY.
+    A run holds the warehouse's run lock from its start to its end (see
+    `warehouse_file`): a second run waits up to `lock_wait_seconds` for it, then fails
+    saying which run holds it. Within a run, DuckDB lets one process open the file
+    read-write, or many read-only: an open read-only client (a BI tool) holds it too, and
+    `connect` waits for it as long, then fails saying so. The file is checked before it is
+    opened: a path that cannot hold a warehouse, or a file cut short, is refused. DuckDB's
+    own memory is capped at `memory_limit` (it spills to disk beyond it), and it may
+    reorder rows of a query without ORDER BY.
     """
 
     path: str
     lock_wait_seconds: float = 60.0
     memory_limit: str = "384MB"
+    _run_lock: IO[str] | None = PrivateAttr(default=None)
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Take the run lock for the whole run (the in-process executor sets up once)."""
+        file = self._file()
+        run_id = context.run_id or "outside a run"
+        try:
+            self._run_lock = hold_run_lock(
+                file, run_id, self.lock_wait_seconds, context.log.info if context.log else print
+            )
+        except WarehouseFileError as error:
+            raise WarehouseBusy(description=str(error)) from error
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Release the run lock."""
+        if self._run_lock is not None:
+            self._run_lock.close()
+            self._run_lock = None
+
+    def _file(self) -> Path:
+        try:
+            file = check_path(self.path)
+            check_file(file)
+        except WarehouseFileError as error:
+            raise dg.Failure(description=str(error)) from error
+        return file
+
+    def _open(self, file: Path) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_wait_seconds
         while True:
             try:
-                return duckdb.connect(self.path)
+                return duckdb.connect(str(file))
             except duckdb.IOException as error:
                 if "lock" not in str(error).lower():
                     raise
@@ -55,8 +92,9 @@ class Warehouse(dg.ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the warehouse read-write, with the raw DDL applied."""
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = self._open()
+        file = self._file()
+        file.parent.mkdir(parents=True, exist_ok=True)
+        con = self._open(file)
         try:
             con.execute(f"SET memory_limit = '{self.memory_limit}'")
             con.execute("SET preserve_insertion_order = false")

@@ -1,12 +1,18 @@
-"""One writer at a time: a second process waits for the warehouse, then fails clearly."""
+"""One writer at a time: a second process or run waits for the warehouse, then fails clearly;
+a path or file that cannot hold a warehouse is refused before anything is written."""
 
+import fcntl
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from orchestration.resources import Warehouse, WarehouseBusy
+from orchestration.resources import MarketSource, Warehouse, WarehouseBusy
+from orchestration.settings import resources_from_env
+from orchestration.warehouse_file import hold_run_lock, lock_path
+from tests.conftest import all_assets
 
 HOLD = """
 import duckdb, sys, time
@@ -63,3 +69,114 @@ def test_the_warehouse_connection_bounds_duckdb_memory(warehouse):
     with Warehouse(path=str(warehouse), memory_limit="512MB").connect() as con:
         (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
     assert limit == "488.2 MiB"
+
+
+# --- one run at a time, and only a whole file -------------------------------------------
+
+
+class LockProbingSource(MarketSource):
+    """The small sample, which records whether the run lock is held while it fetches."""
+
+    warehouse: str
+
+    def build(self):
+        source = super().build()
+        fetch = source.fetch
+
+        def probed(request):
+            with lock_path(Path(self.warehouse)).open("a") as other:
+                try:
+                    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    PROBES.append("free")
+                except BlockingIOError:
+                    PROBES.append("held")
+            return fetch(request)
+
+        source.fetch = probed
+        return source
+
+
+PROBES: list[str] = []
+SMALL = {"sample_members": 30, "sample_years": 1}
+
+
+def run_on(path: Path, lock_wait_seconds: float = 60.0, **source) -> dg.ExecuteInProcessResult:
+    resources = resources_from_env({"CAPGAP_WAREHOUSE": str(path)})
+    resources["warehouse"] = Warehouse(path=str(path), lock_wait_seconds=lock_wait_seconds)
+    resources["market_source"] = source.pop("market_source", MarketSource(**SMALL))
+    return dg.materialize(
+        all_assets(),
+        selection=dg.AssetSelection.groups("ingest"),
+        resources=resources,
+        raise_on_error=False,
+    )
+
+
+def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    messages = []
+    for event in result.all_events:
+        if event.is_failure:
+            error = event.event_specific_data.error
+            while error is not None:
+                messages.append(error.message)
+                error = error.cause
+    return messages
+
+
+def test_a_run_holds_the_warehouse_from_start_to_end(tmp_path):
+    path = tmp_path / "w.duckdb"
+    PROBES.clear()
+    source = LockProbingSource(warehouse=str(path), **SMALL)
+    assert run_on(path, market_source=source).success
+    assert PROBES == ["held"]
+    with lock_path(path).open("a") as after:
+        fcntl.flock(after, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_a_second_run_waits_then_fails_naming_the_first(tmp_path):
+    path = tmp_path / "w.duckdb"
+    first = hold_run_lock(path, "first-run-id", 0, print)
+    try:
+        result = run_on(path, lock_wait_seconds=0.2)
+    finally:
+        first.close()
+    assert not result.success
+    said = " ".join(failure_messages(result))
+    assert f"the warehouse {path} is being written by another run" in said
+    assert "run first-run-id, process" in said
+    assert not path.exists(), "the second run wrote nothing"
+
+
+@pytest.mark.parametrize("setting", ["", ":memory:", ":memory:other"])
+def test_a_path_that_cannot_hold_a_warehouse_is_refused(setting):
+    with pytest.raises(dg.Failure, match="the warehouse must be a file"):
+        Warehouse(path=setting).connect().__enter__()
+
+
+def test_a_directory_is_refused(tmp_path):
+    with pytest.raises(dg.Failure, match="is a directory; name a file in it"):
+        Warehouse(path=str(tmp_path)).connect().__enter__()
+
+
+@pytest.mark.parametrize("kept", [0.5, 0.99, 100])
+def test_a_warehouse_cut_short_is_refused_and_left_as_it_was(tmp_path, kept):
+    path = tmp_path / "w.duckdb"
+    with Warehouse(path=str(path)).connect() as con:
+        con.execute(
+            "CREATE TABLE raw.filler AS SELECT range AS i, random() AS r FROM range(1000000)"
+        )
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        handle.truncate(int(size * kept) if kept < 1 else int(kept))
+    cut = path.read_bytes()
+    with pytest.raises(dg.Failure, match="is cut short") as raised:
+        Warehouse(path=str(path)).connect().__enter__()
+    assert "Restore it from a copy, or move it away" in raised.value.description
+    assert path.read_bytes() == cut
+
+
+def test_a_file_that_is_not_duckdb_is_refused(tmp_path):
+    path = tmp_path / "w.duckdb"
+    path.write_text("date,ticker,close\n" * 2000)
+    with pytest.raises(dg.Failure, match="is not a DuckDB database file"):
+        Warehouse(path=str(path)).connect().__enter__()

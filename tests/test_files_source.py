@@ -1,8 +1,17 @@
-"""The `files` source through Dagster: clear errors, quarantine with reasons, nothing lost."""
+"""The `files` source, through Dagster and on its own: clear errors, quarantine with reasons,
+nothing lost."""
 
+import gzip
+import logging
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
+import polars as pl
 import pytest
+
+from orchestration.sources.base import CONTROL_CHARACTERS, FetchRequest, RawBatch, SourceError
+from orchestration.sources.files import FilesSource
 
 MEMBERS = """universe,ticker,name,sector,valid_from,valid_to
 large,AAA,Alpha Corp,Energy,2024-01-02,
@@ -190,3 +199,237 @@ def test_contract_breaks_in_other_files(tmp_path, materialize, query, name, cont
     materialize(CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(files))
     reasons = [r for (r,) in query("SELECT reason FROM raw.quarantine")]
     assert any(expected in r for r in reasons), reasons
+
+
+# --- the source alone: what it accepts, what it refuses ----------------------------------
+
+TODAY = date(2026, 1, 5)
+FIELDS_OF_PRICES = "date,ticker,open,high,low,close,volume,unadjusted_close"
+
+
+def fetch(directory: Path) -> RawBatch:
+    """One fetch of the `files` source, without Dagster."""
+    return FilesSource(directory).fetch(FetchRequest(today=TODAY))
+
+
+def refusal(directory: Path) -> str:
+    """The message of the SourceError a fetch of `directory` raises."""
+    with pytest.raises(SourceError) as raised:
+        fetch(directory)
+    return str(raised.value)
+
+
+def reasons(batch: RawBatch) -> list[str]:
+    """The reasons of the batch's rejects."""
+    return batch.rejects.get_column("reason").to_list()
+
+
+def prices_frame() -> pl.DataFrame:
+    """The good prices as a typed frame, as a Parquet file would hold them."""
+    return pl.read_csv("\n".join(good_prices()).encode(), try_parse_dates=True).with_columns(
+        pl.col("unadjusted_close").cast(pl.Float64)
+    )
+
+
+def parquet_dir(root: Path, prices: pl.DataFrame) -> Path:
+    """A `files` directory whose prices are `prices` in prices.parquet."""
+    files = write_dir(root, good_prices())
+    (files / "prices.csv").unlink()
+    prices.write_parquet(files / "prices.parquet")
+    return files
+
+
+EXCEL_MEMBERS = (
+    "\ufeffuniverse,ticker,name,sector,valid_from,valid_to\r\n"
+    'large,AAA,"Apple, Inc.",Information Technology,2024-01-02,\r\n'
+    "large,BBB,Beta Inc,Utilities,2024-01-02,\r\n"
+    "small,CCC,Gamma Co,Industrials,2024-01-02,\r\n"
+)
+
+
+def test_members_saved_by_excel_load(tmp_path):
+    files = write_dir(tmp_path / "in", good_prices())
+    (files / "members.csv").write_bytes(EXCEL_MEMBERS.encode())
+    batch = fetch(files)
+    assert batch.members.get_column("name").to_list() == ["Apple, Inc.", "Beta Inc", "Gamma Co"]
+    assert batch.members.get_column("universe").to_list() == ["large", "large", "small"]
+    assert reasons(batch) == []
+
+
+def test_a_ragged_line_in_a_bom_file_is_quarantined(tmp_path):
+    files = write_dir(tmp_path / "in", good_prices())
+    members = EXCEL_MEMBERS + "small,DDD,Delta Co,Energy,2024-01-02\r\n"
+    (files / "members.csv").write_bytes(members.encode())
+    batch = fetch(files)
+    assert batch.members.height == 3
+    assert reasons(batch) == ["members.csv line 5: 5 fields where the header has 6"]
+
+
+def test_a_missing_column_shows_only_the_files_header(tmp_path):
+    prices = [*good_prices(), "2024-01-09,AAA,1,2,1,1,100,,extra"]
+    prices[0] = "date,ticker,open,high,low,price,volume,unadjusted_close"
+    message = refusal(write_dir(tmp_path / "in", prices))
+    assert (
+        "its header is date, ticker, open, high, low, price, volume, unadjusted_close;" in message
+    )
+    assert "_line" not in message
+
+
+def test_gzip_compressed_files_are_read(tmp_path, caplog):
+    files = write_dir(tmp_path / "in", good_prices())
+    (files / "prices.csv").write_bytes(gzip.compress(("\n".join(good_prices()) + "\n").encode()))
+    (files / "members.csv").write_bytes(gzip.compress(EXCEL_MEMBERS.encode()))
+    with caplog.at_level(logging.INFO):
+        batch = fetch(files)
+    assert batch.prices.height == 25
+    assert batch.members.get_column("name").to_list() == ["Apple, Inc.", "Beta Inc", "Gamma Co"]
+    assert reasons(batch) == []
+    assert "files source: prices.csv is gzip-compressed" in caplog.text
+    assert "files source: members.csv is gzip-compressed" in caplog.text
+
+
+def as_pandas_timestamps(prices: pl.DataFrame, path: Path) -> None:
+    """Write `prices` as pandas does by default: dates as datetime64[ns]."""
+    frame = prices.to_pandas()
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame.to_parquet(path)
+
+
+def as_zoned_timestamps(prices: pl.DataFrame, path: Path) -> None:
+    """Write `prices` with dates as midnight in New York (a tz-aware timestamp column)."""
+    zoned = pl.col("date").cast(pl.Datetime("ns")).dt.replace_time_zone("America/New_York")
+    prices.with_columns(zoned).write_parquet(path)
+
+
+@pytest.mark.parametrize("write", [as_pandas_timestamps, as_zoned_timestamps])
+def test_parquet_dates_written_as_timestamps_load(tmp_path, write):
+    files = parquet_dir(tmp_path / "in", prices_frame())
+    write(prices_frame(), files / "prices.parquet")
+    batch = fetch(files)
+    assert reasons(batch) == []
+    assert sorted(set(batch.prices.get_column("date").cast(pl.String))) == DATES
+
+
+def test_a_parquet_date_with_a_time_of_day_is_rejected(tmp_path):
+    prices = prices_frame().with_columns(pl.col("date").cast(pl.Datetime("us")))
+    prices = prices.with_columns(
+        pl.when(pl.int_range(pl.len()) == 2)
+        .then(pl.col("date") + pl.duration(hours=5))
+        .otherwise(pl.col("date"))
+    )
+    batch = fetch(parquet_dir(tmp_path / "in", prices))
+    assert batch.prices.height == 24
+    assert reasons(batch) == [
+        "prices.parquet row 3: column date: '2024-01-04 05:00:00' has a time of day; "
+        "write dates as YYYY-MM-DD"
+    ]
+
+
+def test_parquet_numbers_keep_full_precision(tmp_path):
+    closes = [0.1 + 0.2, 1 / 3, 123456789.12345679, 5e-324, 1.7976931348623157e308]
+    prices = prices_frame().head(len(closes))
+    prices = prices.with_columns(
+        pl.Series("close", closes), pl.lit(2**53 + 1, dtype=pl.Int64).alias("volume")
+    )
+    batch = fetch(parquet_dir(tmp_path / "in", prices))
+    assert batch.prices.get_column("close").to_list() == closes
+    assert batch.prices.get_column("volume").to_list() == [2**53 + 1] * len(closes)
+
+
+@pytest.mark.parametrize("header", [FIELDS_OF_PRICES + ",close", FIELDS_OF_PRICES + ",Close"])
+def test_a_header_naming_a_column_twice_is_refused(tmp_path, header):
+    prices = [f"{line},1" for line in good_prices()]
+    prices[0] = header
+    message = refusal(write_dir(tmp_path / "in", prices))
+    assert "prices.csv: the header names close twice (columns 6 and 9); keep one" in message
+
+
+def test_a_parquet_schema_naming_a_column_twice_is_refused(tmp_path):
+    prices = prices_frame().with_columns(pl.col("close").alias("Close"))
+    message = refusal(parquet_dir(tmp_path / "in", prices))
+    assert "prices.parquet: the header names close twice (columns 6 and 9); keep one" in message
+
+
+def test_absent_optional_columns_are_recorded_and_warned(tmp_path, caplog):
+    prices = [",".join(line.split(",")[:6]) for line in good_prices()]
+    members = "".join(",".join(line.split(",")[:5]) + "\n" for line in MEMBERS.splitlines())
+    files = write_dir(tmp_path / "in", prices, members=members)
+    batch = fetch(files)
+    assert batch.absent == {"prices": ("volume", "unadjusted_close")}
+    assert batch.prices.get_column("volume").null_count() == 25
+    assert batch.members.get_column("valid_to").null_count() == 3
+    assert (
+        "files source: prices.csv has no volume, unadjusted_close columns; they are not given: "
+        "stored values are kept, new rows have none"
+    ) in caplog.text
+    assert "valid_to" not in caplog.text
+
+
+def test_an_absent_parquet_column_is_recorded_and_warned(tmp_path, caplog):
+    batch = fetch(parquet_dir(tmp_path / "in", prices_frame().drop("volume")))
+    assert batch.absent == {"prices": ("volume",)}
+    assert (
+        "files source: prices.parquet has no volume column; volume is not given: stored values "
+        "are kept, new rows have none"
+    ) in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [
+        ("prices.csv", FIELDS_OF_PRICES),
+        ("members.csv", MEMBERS.splitlines()[0]),
+        ("rates.csv", "date,series,value"),
+    ],
+)
+def test_a_required_file_with_only_a_header_is_refused(tmp_path, name, header):
+    files = write_dir(tmp_path / "in", good_prices())
+    (files / name).write_text(header + "\n")
+    assert f"{name} has a header and no rows; nothing to load from it" in refusal(files)
+
+
+def test_an_actions_file_with_only_a_header_brings_no_actions(tmp_path):
+    files = write_dir(tmp_path / "in", good_prices())
+    (files / "actions.csv").write_text("date,ticker,kind,value\n")
+    assert fetch(files).actions.height == 0
+
+
+def test_tickers_are_upper_cased_and_codes_lower_cased(tmp_path):
+    prices = [line.replace(",AAA,", ",aaa,") for line in good_prices()]
+    members = MEMBERS.replace("large,AAA", "Large,aaa").replace("small,CCC", "SMALL,Ccc")
+    rates = RATES.replace("ust_10y", "UST_10Y")
+    files = write_dir(tmp_path / "in", prices, members=members, rates=rates)
+    (files / "actions.csv").write_text("date,ticker,kind,value\n2024-01-03,brk-b,Split,2\n")
+    batch = fetch(files)
+    assert set(batch.prices.get_column("ticker")) == {"^GSPC", "^RUT", "AAA", "BBB", "CCC"}
+    assert batch.members.select("universe", "ticker").rows() == [
+        ("large", "AAA"),
+        ("large", "BBB"),
+        ("small", "CCC"),
+    ]
+    assert set(batch.rates.get_column("series")) == {"ust_10y", "cpi_index"}
+    assert batch.actions.select("ticker", "kind").rows() == [("BRK-B", "split")]
+
+
+def test_control_characters_are_escaped_in_messages(tmp_path):
+    prices = [
+        *good_prices(),
+        '2024-01-09,AAA,1,2,1,"1\n2",100,',  # lines 27-28
+        "2024-01-10,AAA,1,2,1,3\x00,100,",  # line 29
+    ]
+    batch = fetch(write_dir(tmp_path / "in", prices))
+    assert reasons(batch) == [
+        "prices.csv line 27: column close: '1\\n2' is not a number",
+        "prices.csv line 29: column close: '3\\x00' is not a number",
+    ]
+    header = good_prices()
+    header[0] = FIELDS_OF_PRICES.replace("close,", "clo\x07s\x1fe,")
+    message = refusal(write_dir(tmp_path / "in", header))
+    assert "its header is date, ticker, open, high, low, clo\\x07s\\x1fe, volume," in message
+    assert not CONTROL_CHARACTERS.search(message)
+
+
+def test_a_quote_inside_an_unquoted_field_is_read(tmp_path):
+    members = MEMBERS.replace("Beta Inc", 'Beta 5" Pipes')
+    batch = fetch(write_dir(tmp_path / "in", good_prices(), members=members))
+    assert batch.members.get_column("name").to_list() == ["Alpha Corp", 'Beta 5" Pipes', "Gamma Co"]

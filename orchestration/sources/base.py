@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
@@ -59,6 +60,15 @@ UNIVERSES = ("large", "small")
 ACTION_KINDS = ("split", "dividend")
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: object) -> str:
+    """`text` with control characters written as escapes (a newline as `\\n`), so a value
+    quoted in a message or a log line never breaks or forges a line."""
+    return CONTROL_CHARACTERS.sub(lambda m: m.group().encode("unicode_escape").decode(), str(text))
+
+
 def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """An empty frame with the given schema."""
     return pl.DataFrame(schema=schema)
@@ -87,7 +97,9 @@ class RawBatch:
     Frames follow the schemas above (column order included). `rejects` holds rows the
     source itself could not read; the raw contract rejects more before landing.
     `requested` says what was asked (for the loads table) and `missing` lists the
-    tickers or series that were asked for and did not come.
+    tickers or series that were asked for and did not come. `absent` names, per table, the
+    value columns the source did not deliver at all (a file without that column): landing
+    keeps the stored values of those columns, and new rows have them null.
     """
 
     prices: pl.DataFrame = field(default_factory=lambda: empty_frame(PRICES_SCHEMA))
@@ -97,6 +109,7 @@ class RawBatch:
     rejects: pl.DataFrame = field(default_factory=lambda: empty_frame(REJECTS_SCHEMA))
     requested: dict = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    absent: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def table(self, name: str) -> pl.DataFrame:
         """One of the four raw tables by name."""

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup run test dev lint docs lock clean bench report browser
+.PHONY: setup run test dev lint docs lock clean bench report browser screenshots
 
 setup: $(STAMP)
 
@@ -31,6 +31,11 @@ browser:
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Refresh docs/screenshots/ from the browser tests (a plain `make test` writes them to a
+# temporary directory, leaving the tracked files alone).
+screenshots: setup browser
+	CAPGAP_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_ui.py tests/test_report_browser.py
 
 dev: setup $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml

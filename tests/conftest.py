@@ -1,5 +1,6 @@
 """Shared test helpers: materialize capgap through Dagster into a temporary DuckDB file."""
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,3 +113,14 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save their screenshots: a temporary directory, or the one
+    CAPGAP_SCREENSHOTS names (`make screenshots` sets docs/screenshots), so a test run
+    leaves the tracked files alone."""
+    chosen = os.environ.get("CAPGAP_SCREENSHOTS")
+    directory = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

@@ -1,6 +1,6 @@
 """Today's tape in a real browser: headless Chromium opens the page, no script or console
 error, every chart drew data, nothing spills sideways or overlaps; the full-page screenshot
-is saved to docs/screenshots/tape-report.png."""
+is saved as tape-report.png (in docs/screenshots/ by `make screenshots`)."""
 
 from pathlib import Path
 
@@ -8,8 +8,6 @@ import pytest
 
 from tests.conftest import chromium, read_only_query
 from tests.test_report import TapeBuild, tape_build
-
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "tape-report.png"
 
 # Per chart: its data-points, and the marked elements with real geometry (a polyline of at
 # least two points, a circle) and a non-empty box.
@@ -56,7 +54,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> TapeBuild:
     return tape_build(tmp_path_factory)
 
 
-def test_the_tape_renders_in_chromium(built: TapeBuild):
+def test_the_tape_renders_in_chromium(built: TapeBuild, screenshots: Path):
+    screenshot = screenshots / "tape-report.png"
     errors: list[str] = []
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1360, "height": 900})
@@ -69,8 +68,7 @@ def test_the_tape_renders_in_chromium(built: TapeBuild):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         headline = page.inner_text("#headline")
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        page.screenshot(path=str(screenshot), full_page=True)
     assert errors == []
     assert [c["chart"] for c in charts] == [
         "chart-relative-strength",
@@ -87,4 +85,4 @@ def test_the_tape_renders_in_chromium(built: TapeBuild):
         built.warehouse, f"SELECT headline FROM marts.market_regime WHERE date = '{built.day}'"
     )
     assert headline == expected
-    assert SCREENSHOT.stat().st_size > 50_000
+    assert screenshot.stat().st_size > 50_000

@@ -4,7 +4,7 @@ Two `capgap run`s (the second one session later) record their materializations i
 temporary DAGSTER_HOME; the webserver then serves the project's workspace, and the test
 looks at what a data engineer would: the breadth mart's latest materialization with its
 metadata and plot, and the automation page with the NYSE schedule and the freshness
-sensor. The screenshots are kept under docs/screenshots/.
+sensor. `make screenshots` keeps the screenshots under docs/screenshots/.
 """
 
 import contextlib
@@ -24,7 +24,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from orchestration.paths import PROJECT_ROOT
 from tests.conftest import chromium
 
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 BIN = Path(sys.executable).parent
 SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "120", "CAPGAP_SAMPLE_YEARS": "2"}
 
@@ -92,21 +91,21 @@ def open_page(page: Page, url: str) -> None:
         page.get_by_role("button", name="Skip").click(timeout=5000)
 
 
-def test_the_breadth_mart_shows_its_metadata_and_plot(ui, page):
+def test_the_breadth_mart_shows_its_metadata_and_plot(ui, page, screenshots):
     open_page(page, f"{ui}/assets/marts/breadth_daily?view=events")
     for name in ("dagster/row_count", "last_date", "rows_added", "source", "load_id"):
         page.get_by_role("cell", name=name, exact=True).wait_for()
-    page.screenshot(path=SCREENSHOTS / "asset-breadth-daily.png")
+    page.screenshot(path=screenshots / "asset-breadth-daily.png")
 
     page.locator("tr", has_text="plot/pct_above_sma50").get_by_text("Show Markdown").click()
     plot = page.locator("img[alt^='% of members above their 50-day SMA']")
     plot.wait_for()
     assert plot.evaluate("img => img.complete && img.naturalWidth") > 0
-    page.screenshot(path=SCREENSHOTS / "asset-breadth-daily-plot.png")
+    page.screenshot(path=screenshots / "asset-breadth-daily-plot.png")
 
 
-def test_the_automation_page_lists_the_schedule_and_the_sensor(ui, page):
+def test_the_automation_page_lists_the_schedule_and_the_sensor(ui, page, screenshots):
     open_page(page, f"{ui}/automation")
     page.get_by_text("after_nyse_close").first.wait_for()
     page.get_by_text("marts_freshness").first.wait_for()
-    page.screenshot(path=SCREENSHOTS / "automation.png")
+    page.screenshot(path=screenshots / "automation.png")

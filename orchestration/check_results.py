@@ -58,7 +58,20 @@ def check_result(asset_key: dg.AssetKey, outcome: Outcome, scope: str) -> dg.Ass
         passed=outcome.success,
         severity=severity,
         metadata=metadata,
+        description=None if outcome.success else failure_line(outcome),
     )
+
+
+def failure_line(outcome: Outcome) -> str:
+    """What a failed check found, in one line."""
+    check = outcome.check
+    if check.quarantines:
+        return f"{outcome.unexpected_count} rows quarantined in raw.quarantine: {check.reason}"
+    what = check.description or check.expect
+    sample = json.dumps(outcome.sample()[:1], default=str)
+    if check.query is not None:
+        return f"{what}: found {sample}"
+    return f"{what}: {outcome.unexpected_count} of {outcome.checked_rows} rows fail, e.g. {sample}"
 
 
 def failure_summary(table: str, failed: list[Outcome]) -> str:

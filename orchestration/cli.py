@@ -1,20 +1,82 @@
-"""`capgap run`: materialize every asset through Dagster, then print the latest day."""
+"""`capgap run`: materialize every asset through Dagster, then print the latest day.
+
+A run that fails ends with one line per failure saying what failed, where and what to do
+(the traceback is in the Dagster run log); a warning check that failed is listed under the
+summary.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 
 import dagster as dg
 
+from orchestration.sources.base import printable
+
 CONSOLE_AT_INFO = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+QUALIFIED_CLASS = re.compile(r"^(?:[A-Za-z_][\w]*\.)+[A-Za-z_]\w*: ")
+DAGSTER_WRAPPER = "dagster._core.errors."
+
+
+def _cause(error) -> str:
+    """The message of the innermost error that is not one of Dagster's wrappers."""
+    while error.cause is not None and (
+        error.message.startswith(DAGSTER_WRAPPER) or error.cls_name == "Failure"
+    ):
+        error = error.cause
+    first = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
+    return QUALIFIED_CLASS.sub("", first)
+
+
+def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per failed step with its cause, or the run's own failure when no step ran
+    (a resource that could not start: the warehouse locked by another run, say)."""
+    steps = [e for e in result.all_events if e.is_step_failure]
+    events = steps or [e for e in result.all_events if e.is_run_failure]
+    lines = []
+    for event in events:
+        data = event.event_specific_data
+        user = getattr(data, "user_failure_data", None)
+        error = getattr(data, "error", None)
+        if user is not None and user.description:
+            cause = user.description
+        elif error is not None:
+            cause = _cause(error)
+        else:
+            continue
+        where = event.step_key or "run setup"
+        lines.append(f"capgap run failed: {where}: {printable(cause)}")
+    return list(dict.fromkeys(lines))
+
+
+def warning_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per asset check that failed without blocking anything; a check failing the
+    same way on several assets (a stale calendar, say) is one line naming them."""
+    assets_by_failure: dict[tuple[str, str], list[str]] = {}
+    for check in result.get_asset_check_evaluations():
+        if not check.passed:
+            failure = (check.check_name, printable(check.description or "failed"))
+            assets_by_failure.setdefault(failure, []).append(check.asset_key.to_user_string())
+    lines = []
+    for (name, description), assets in assets_by_failure.items():
+        where = assets[0] if len(assets) == 1 else f"{len(assets)} assets ({', '.join(assets)})"
+        lines.append(f"  warning: {where} {name}: {description}")
+    return lines
 
 
 def run() -> int:
     """Run the daily_refresh job in process and print the summary of the latest day."""
-    from orchestration.definitions import defs
+    from orchestration.settings import SettingsError
+
+    try:
+        from orchestration.definitions import defs
+    except SettingsError as error:
+        print(f"capgap: {error}", file=sys.stderr)
+        return 2
     from orchestration.summary import latest_day_summary
 
     started = time.perf_counter()
@@ -26,16 +88,18 @@ def run() -> int:
     )
     elapsed = time.perf_counter() - started
     if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                error = event.step_failure_data.error
-                print(f"step {event.step_key} failed: {error.message.strip()}", file=sys.stderr)
+        for line in failure_lines(result):
+            print(line, file=sys.stderr)
+        where = f"run {result.run_id}" + (" in the Dagster UI (make dev)" if keep_history else "")
+        print(f"  the traceback is in the run log of {where}", file=sys.stderr)
         return 1
     warehouse = defs.resources["warehouse"]
     settings = defs.resources["indicator_settings"]
     with warehouse.connect() as con:
         print(latest_day_summary(con, settings.large_benchmark, settings.small_benchmark))
     print(f"  materialized every asset in {elapsed:.1f} s into {warehouse.path}")
+    for line in warning_lines(result):
+        print(line)
     return 0
 
 

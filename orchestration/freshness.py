@@ -38,7 +38,7 @@ class Freshness:
 
     def _details(self) -> dict:
         if self.last_date is None:
-            description = "never materialized"
+            description = "no dated rows: never materialized, or empty"
         elif self.current:
             description = f"current through {self.last_date}"
         else:

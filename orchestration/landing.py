@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
 from orchestration.models import raw_contracts
 from orchestration.quality import Outcome
-from orchestration.screening import screen
+from orchestration.screening import DateWindow, screen
 from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, RawBatch
+from orchestration.transactions import transaction
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,16 @@ def _stamp_lineage(
         con.execute(f"SET VARIABLE lineage_{column} = ?", [value])
 
 
-def _merge(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> tuple[int, int]:
-    """Merge the rows into the raw table on its key, stamped with the load's lineage."""
+def _merge(
+    con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, absent: tuple[str, ...]
+) -> tuple[int, int]:
+    """Merge the rows into the raw table on its key, stamped with the load's lineage.
+
+    The `absent` columns were not delivered: stored values of them are kept (never set to
+    null), and they do not make a row count as changed.
+    """
     key = raw_contracts()[table].key
-    values = [c for c in RAW_SCHEMAS[table] if c not in key]
+    values = [c for c in RAW_SCHEMAS[table] if c not in key and c not in absent]
     on = " AND ".join(f"target.{k} = incoming.{k}" for k in key)
     changed = " OR ".join(f"target.{c} IS DISTINCT FROM incoming.{c}" for c in values)
     updates = ", ".join(
@@ -116,22 +123,21 @@ def _quarantine(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> None:
 
 
 def land_batch(
-    con: duckdb.DuckDBPyConnection, batch: RawBatch, source: str, today: date
+    con: duckdb.DuckDBPyConnection, batch: RawBatch, source: str, window: DateWindow
 ) -> LoadReport:
     """Screen, merge and record one batch in a single transaction; return what it did."""
     load_id = new_load_id(source)
     started_at = datetime.now(UTC).replace(tzinfo=None)
-    checked = {t: screen(con, t, batch.table(t), today) for t in RAW_SCHEMAS}
+    checked = {t: screen(con, t, batch.table(t), window) for t in RAW_SCHEMAS}
     rejects = pl.concat(
         [batch.rejects.cast(REJECTS_SCHEMA)] + [s.rejects for s in checked.values()]
     )
     tables: dict[str, TableLoad] = {}
     _stamp_lineage(con, source, load_id, started_at)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, screened in checked.items():
             good = screened.good
-            inserted, updated = _merge(con, table, good)
+            inserted, updated = _merge(con, table, good, batch.absent.get(table, ()))
             unreadable = batch.rejects.filter(pl.col("table_name") == table).height
             received = batch.table(table).height + unreadable
             quarantined = rejects.filter(pl.col("table_name") == table).height
@@ -146,10 +152,6 @@ def land_batch(
         if rejects.height:
             _quarantine(con, rejects)
         _record_load(con, load_id, source, started_at, batch, tables)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     outcomes = {t: s.outcomes for t, s in checked.items()}
     return LoadReport(load_id, source, tables, rejects, list(batch.missing), outcomes)
 

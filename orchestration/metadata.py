@@ -9,17 +9,30 @@ from typing import TYPE_CHECKING
 import dagster as dg
 import duckdb
 
+from orchestration.sources.base import printable
+
 if TYPE_CHECKING:
     from orchestration.models import Plot
 
 PREVIEW_ROWS = 10
 
 
+MARKDOWN_SPECIAL = str.maketrans(
+    {c: f"&#{ord(c)};" for c in "|<>&*_`[]\\#"} | {"\n": " ", "\r": " "}
+)
+
+
+def markdown_text(value: object) -> str:
+    """`value` as literal text in a markdown table cell: a `|`, HTML or emphasis in a name
+    is shown as written, never interpreted, and a line break never splits the row."""
+    return printable(str(value).translate(MARKDOWN_SPECIAL))
+
+
 def _markdown_table(columns: list[str], rows: list[tuple]) -> str:
     def cell(value: object) -> str:
         if isinstance(value, float):
             return f"{value:.6g}"
-        return "" if value is None else str(value)
+        return "" if value is None else markdown_text(value)
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
@@ -54,8 +67,9 @@ def table_metadata(
         first, last = con.execute(
             f"SELECT min({date_column}), max({date_column}) FROM {table}"
         ).fetchall()[0]
-        metadata["first_date"] = dg.MetadataValue.text(str(first))
-        metadata["last_date"] = dg.MetadataValue.text(str(last))
+        if last is not None:
+            metadata["first_date"] = dg.MetadataValue.text(str(first))
+            metadata["last_date"] = dg.MetadataValue.text(str(last))
         order = f" ORDER BY {date_column} DESC"
     rows = con.execute(f"SELECT * FROM {table}{order} LIMIT {PREVIEW_ROWS}").fetchall()
     metadata["preview"] = dg.MetadataValue.md(_markdown_table(columns, rows))

@@ -24,6 +24,7 @@ import yaml
 
 from orchestration.paths import MODELS_DIR
 from orchestration.quality import Check
+from orchestration.transactions import transaction
 
 LAYERS = ("staging", "marts")
 RAW_LAYER = "raw"
@@ -239,16 +240,11 @@ def publish_candidate(
     con: duckdb.DuckDBPyConnection, model: Model, build: Build | None = None
 ) -> None:
     """Replace the published table with the checked candidate, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DROP TABLE IF EXISTS {model.table}")
         con.execute(f"ALTER TABLE {candidate_table(model)} RENAME TO {model.name}")
         if build is not None:
             _record_build(con, model, build)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _in_scope(model: Model, alias: str) -> str:
@@ -270,8 +266,7 @@ def publish_rebuilt_rows(con: duckdb.DuckDBPyConnection, model: Model, build: Bu
     The delete, the insert and the build record commit together: a run killed half-way
     leaves the table as it was, never with the rebuilt rows missing.
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             f"DELETE FROM {model.table} AS published USING rebuild_scope "
             f"WHERE {_in_scope(model, 'published')}"
@@ -279,10 +274,6 @@ def publish_rebuilt_rows(con: duckdb.DuckDBPyConnection, model: Model, build: Bu
         con.execute(f"INSERT INTO {model.table} BY NAME SELECT * FROM {candidate_table(model)}")
         con.execute(f"DROP TABLE {candidate_table(model)}")
         _record_build(con, model, build)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def discard_candidate(con: duckdb.DuckDBPyConnection, model: Model) -> None:

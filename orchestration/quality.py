@@ -171,7 +171,7 @@ def _outcomes(frame: Any, group: list[Check], suite_name: str) -> list[Outcome]:
     outcomes = []
     for check, result in zip(group, _validate(frame, group, suite_name), strict=True):
         details = result.get("result", {})
-        failing = _row_ids(result) if check.query is None else []
+        failing = _row_ids(result)
         failing_frame = frame[frame[ROW_ID].isin(failing)] if failing else frame.iloc[:0]
         values = (
             {int(row.pop(ROW_ID)): row for row in failing_frame.to_dict("records")}
@@ -242,7 +242,8 @@ def run_checks(
         outcomes += _row_check_outcomes(con, row_checks, sql, suite_name)
     for check in checks:
         if check.query is not None:
-            frame = con.sql(check.query).to_arrow_table().to_pandas()
+            numbered = f"SELECT row_number() OVER () - 1 AS {ROW_ID}, * FROM ({check.query})"
+            frame = con.sql(numbered).to_arrow_table().to_pandas()
             outcomes += _outcomes(frame, [check], suite_name)
     by_name = {outcome.check.name: outcome for outcome in outcomes}
     return [by_name[check.name] for check in checks]

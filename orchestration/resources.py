@@ -14,6 +14,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from orchestration.paths import DDL_DIR
+from orchestration.screening import DateWindow
 from orchestration.sources.base import Source
 from orchestration.warehouse_file import (
     WarehouseFileError,
@@ -34,8 +35,9 @@ class Warehouse(dg.ConfigurableResource):
     `warehouse_file`): a second run waits up to `lock_wait_seconds` for it, then fails
     saying which run holds it. Within a run, DuckDB lets one process open the file
     read-write, or many read-only: an open read-only client (a BI tool) holds it too, and
-    `connect` waits for it as long, then fails saying so. The file is checked before it is
-    opened: a path that cannot hold a warehouse, or a file cut short, is refused. DuckDB's
+    `connect` waits for it as long, then fails saying so. A path that cannot hold a
+    warehouse is refused, and a run checks the file before it writes: a file cut short is
+    refused. DuckDB's
     own memory is capped at `memory_limit` (it spills to disk beyond it), and it may
     reorder rows of a query without ORDER BY.
     """
@@ -55,6 +57,11 @@ class Warehouse(dg.ConfigurableResource):
             )
         except WarehouseFileError as error:
             raise WarehouseBusy(description=str(error)) from error
+        try:
+            check_file(file)
+        except WarehouseFileError as error:
+            self.teardown_after_execution(context)
+            raise dg.Failure(description=str(error)) from error
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """Release the run lock."""
@@ -64,11 +71,9 @@ class Warehouse(dg.ConfigurableResource):
 
     def _file(self) -> Path:
         try:
-            file = check_path(self.path)
-            check_file(file)
+            return check_path(self.path)
         except WarehouseFileError as error:
             raise dg.Failure(description=str(error)) from error
-        return file
 
     def _open(self, file: Path) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_wait_seconds
@@ -177,10 +182,17 @@ class QualitySettings(dg.ConfigurableResource):
     By default only the new rows: those dated within `revalidate_days` of the latest date
     already published (a first build checks everything); an incremental table checks the rows
     it rebuilt. `full_validation` rebuilds the incremental tables in full and checks every row.
+    A bar, rate or action dated before `earliest_date` is quarantined: no plausible history
+    of these markets starts before it.
     """
 
     full_validation: bool = False
     revalidate_days: int = 10
+    earliest_date: str = "1980-01-01"
+
+    def date_window(self, today: date) -> DateWindow:
+        """The dates a raw row may carry: from `earliest_date` to `today`."""
+        return DateWindow(earliest=date.fromisoformat(self.earliest_date), today=today)
 
 
 class RebuildSettings(dg.ConfigurableResource):

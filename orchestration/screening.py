@@ -16,10 +16,18 @@ import polars as pl
 
 from orchestration.models import raw_contracts
 from orchestration.quality import ROW_ID, Outcome, run_checks
-from orchestration.sources.base import rejects_frame
+from orchestration.sources.base import printable, rejects_frame
 from orchestration.trading_calendar import nyse_sessions
 
 INCOMING = "incoming_rows"
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates a raw row may carry: from `earliest` (a setting) to `today`."""
+
+    earliest: date
+    today: date
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,13 @@ class Screened:
 
 
 def _key_text(table: str, row: dict) -> str:
-    return " ".join(str(row[k]) for k in raw_contracts()[table].key)
+    return " ".join(printable(row[k]) for k in raw_contracts()[table].key)
 
 
 def _fill(template: str, values: dict) -> str:
-    return template.format_map({k: "null" if v is None else v for k, v in values.items()})
+    return template.format_map(
+        {k: "null" if v is None else printable(v) for k, v in values.items()}
+    )
 
 
 def _rejects(table: str, rows: list[dict], rules: list[str], reasons: list[str]) -> pl.DataFrame:
@@ -79,15 +89,17 @@ def _collapse_copies(
     return kept, _rejects(table, rows, ["duplicate_row"] * len(rows), reasons)
 
 
-def _register_sessions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, today: date) -> None:
+def _register_sessions(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, window: DateWindow
+) -> None:
     dates = frame.get_column("date").drop_nulls() if "date" in frame.columns else None
-    first = dates.min() if dates is not None and len(dates) else today
-    sessions = nyse_sessions(min(first, today), today)
+    first = dates.min() if dates is not None and len(dates) else window.today
+    sessions = nyse_sessions(min(max(first, window.earliest), window.today), window.today)
     con.register("nyse_sessions", pl.DataFrame({"session": sessions}).to_arrow())
 
 
 def screen(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, today: date
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, window: DateWindow
 ) -> Screened:
     """Split `frame`, an incoming batch of raw `table`, by its contract's row rules."""
     rules = [c for c in raw_contracts()[table].checks if c.quarantines]
@@ -95,8 +107,9 @@ def screen(
     if unique.is_empty():
         return Screened(unique, copies, [])
     numbered = unique.with_row_index(ROW_ID)
-    con.execute("SET VARIABLE today = ?", [today])
-    _register_sessions(con, unique, today)
+    con.execute("SET VARIABLE today = ?", [window.today])
+    con.execute("SET VARIABLE earliest_date = ?", [window.earliest])
+    _register_sessions(con, unique, window)
     con.register(INCOMING, numbered.to_arrow())
     try:
         outcomes = run_checks(con, rules, INCOMING, suite_name=f"raw.{table}")
@@ -108,7 +121,12 @@ def screen(
     broken: dict[int, tuple[str, str]] = {}
     for outcome in outcomes:
         for row_id in outcome.failing_rows:
-            values = {**rows[row_id], **outcome.failing_values[row_id], "today": today}
+            values = {
+                **rows[row_id],
+                **outcome.failing_values[row_id],
+                "today": window.today,
+                "earliest_date": window.earliest,
+            }
             broken.setdefault(row_id, (outcome.check.name, _fill(outcome.check.reason, values)))
     ids = sorted(broken)
     rejected = _rejects(

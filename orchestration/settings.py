@@ -1,9 +1,14 @@
-"""Configuration from the environment (documented in the README)."""
+"""Configuration from the environment (documented in the README), checked before a run.
+
+A variable that does not parse, or settings that contradict each other, raise
+`SettingsError` with one line naming the variable, what it holds and what it should hold.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 
 from orchestration.resources import (
     IndicatorSettings,
@@ -12,29 +17,86 @@ from orchestration.resources import (
     RebuildSettings,
     Warehouse,
 )
+from orchestration.sources.sample import MIN_MEMBERS
+from orchestration.warehouse_file import WarehouseFileError, check_path
 
 DEFAULT_WAREHOUSE = "data/capgap.duckdb"
+SOURCES = ("sample", "files", "yahoo")
+
+
+class SettingsError(ValueError):
+    """A CAPGAP_* variable is unusable; the message names it and says what to write."""
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, least: int) -> int:
+    text = env.get(name, "")
+    if not text.strip():
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise SettingsError(
+            f"{name}={text!r} is not a whole number; write e.g. {default}"
+        ) from None
+    if value < least:
+        raise SettingsError(f"{name}={value} must be at least {least}")
+    return value
+
+
+def _date(env: Mapping[str, str], name: str, default: str) -> str:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise SettingsError(
+            f"{name}={text!r} is not a date; write it as YYYY-MM-DD, e.g. {default or '2024-06-28'}"
+        ) from None
+
+
+def _source_kind(env: Mapping[str, str]) -> str:
+    kind = env.get("CAPGAP_SOURCE", "").strip()
+    files_dir = env.get("CAPGAP_FILES_DIR", "").strip()
+    if kind and kind not in SOURCES:
+        raise SettingsError(f"CAPGAP_SOURCE={kind!r} is not one of {', '.join(SOURCES)}")
+    if files_dir and kind not in ("", "files"):
+        raise SettingsError(
+            f"CAPGAP_FILES_DIR is set but CAPGAP_SOURCE={kind}: set CAPGAP_SOURCE=files to read "
+            "that directory, or unset CAPGAP_FILES_DIR"
+        )
+    if kind == "files" and not files_dir:
+        raise SettingsError("CAPGAP_SOURCE=files needs CAPGAP_FILES_DIR: the directory to read")
+    return kind or ("files" if files_dir else MarketSource().kind)
 
 
 def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
     """The resources as the CAPGAP_* environment variables configure them."""
     env = os.environ if env is None else env
     sample = MarketSource()
+    warehouse = env.get("CAPGAP_WAREHOUSE", DEFAULT_WAREHOUSE)
+    try:
+        check_path(warehouse)
+    except WarehouseFileError as error:
+        raise SettingsError(str(error)) from None
     return {
-        "warehouse": Warehouse(path=env.get("CAPGAP_WAREHOUSE", DEFAULT_WAREHOUSE)),
+        "warehouse": Warehouse(path=warehouse),
         "market_source": MarketSource(
-            kind=env.get("CAPGAP_SOURCE", sample.kind),
-            files_dir=env.get("CAPGAP_FILES_DIR", ""),
-            sample_members=int(env.get("CAPGAP_SAMPLE_MEMBERS", sample.sample_members)),
-            sample_years=int(env.get("CAPGAP_SAMPLE_YEARS", sample.sample_years)),
-            sample_seed=int(env.get("CAPGAP_SAMPLE_SEED", sample.sample_seed)),
-            sample_end=env.get("CAPGAP_SAMPLE_END", sample.sample_end),
-            sample_through=env.get("CAPGAP_SAMPLE_THROUGH", sample.sample_through),
-            yahoo_history_start=env.get("CAPGAP_YAHOO_START", ""),
+            kind=_source_kind(env),
+            files_dir=env.get("CAPGAP_FILES_DIR", "").strip(),
+            sample_members=_whole_number(
+                env, "CAPGAP_SAMPLE_MEMBERS", sample.sample_members, least=MIN_MEMBERS
+            ),
+            sample_years=_whole_number(env, "CAPGAP_SAMPLE_YEARS", sample.sample_years, least=1),
+            sample_seed=_whole_number(env, "CAPGAP_SAMPLE_SEED", sample.sample_seed, least=0),
+            sample_end=_date(env, "CAPGAP_SAMPLE_END", sample.sample_end),
+            sample_through=_date(env, "CAPGAP_SAMPLE_THROUGH", sample.sample_through),
+            yahoo_history_start=_date(env, "CAPGAP_YAHOO_START", ""),
         ),
         "indicator_settings": IndicatorSettings(),
         "rebuild": RebuildSettings.configure_at_launch(),
         "quality_settings": QualitySettings(
-            full_validation=env.get("CAPGAP_FULL_VALIDATION", "") not in ("", "0", "false")
+            full_validation=env.get("CAPGAP_FULL_VALIDATION", "") not in ("", "0", "false"),
+            earliest_date=_date(env, "CAPGAP_EARLIEST_DATE", QualitySettings().earliest_date),
         ),
     }

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import fcntl
 import os
-import struct
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+import duckdb
+
 MAGIC = b"DUCK"
 MAGIC_OFFSET = 8
 HEADER_BYTES = 4096
-DATABASE_HEADERS = (HEADER_BYTES, 2 * HEADER_BYTES)
 HEADERS_BYTES = 3 * HEADER_BYTES
 NOT_FILES = ("", ":memory:")
 
@@ -47,24 +47,35 @@ def check_path(path: str) -> Path:
     return file
 
 
-def _expected_size(header: bytes) -> int | None:
-    """The bytes the file's active database header says it has, if the header reads."""
-    active = max(
-        (struct.unpack_from("<8Q", header, offset) for offset in DATABASE_HEADERS),
-        key=lambda fields: fields[1],
+HIGHEST_BLOCK = """
+SELECT max(greatest(block_id, coalesce(list_max(additional_block_ids), -1)))
+FROM pragma_storage_info(?)
+"""
+
+
+def _highest_block(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest block id any stored table's data lives in (-1 when none)."""
+    tables = con.execute(
+        "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE NOT temporary"
+    ).fetchall()
+    blocks = [con.execute(HIGHEST_BLOCK, [table]).fetchall()[0][0] for (table,) in tables]
+    return max((b for b in blocks if b is not None), default=-1)
+
+
+def _cut_short(file: Path, detail: str) -> WarehouseFileError:
+    return WarehouseFileError(
+        f"the warehouse {file} is cut short ({detail}); nothing was written to it. Restore it "
+        "from a copy, or move it away and run again to rebuild it from the sources"
     )
-    _, _, _, _, block_count, block_size, *_ = active
-    if block_size < 4096 or block_size & (block_size - 1):
-        return None
-    return HEADERS_BYTES + block_count * block_size
 
 
 def check_file(file: Path) -> None:
-    """Refuse an existing file that is not a DuckDB database, or that is cut short.
+    """Refuse an existing file that is not a DuckDB database, or that lost its end.
 
     A DuckDB file starts with a main header (the magic `DUCK`) and two database headers,
-    the newer of which counts the file's blocks: a file shorter than that lost its end
-    (a copy cut off, a full disk) and must not be written into.
+    then fixed-size blocks. The file is opened read-only and every stored table's blocks
+    must lie within it: a file cut short (a copy cut off, a full disk) would otherwise be
+    opened, written into, and fail later on a block that is not there.
     """
     if not file.exists() or file.stat().st_size == 0:
         return
@@ -76,12 +87,25 @@ def check_file(file: Path) -> None:
             "another path, or move this file away"
         )
     size = file.stat().st_size
-    expected = _expected_size(header) if len(header) == HEADERS_BYTES else None
-    if len(header) < HEADERS_BYTES or (expected is not None and size < expected):
-        raise WarehouseFileError(
-            f"the warehouse {file} is cut short ({size:,} bytes where its header counts "
-            f"{expected or HEADERS_BYTES:,}); nothing was written to it. Restore it from a "
-            "copy, or move it away and run again to rebuild it from the sources"
+    if size < HEADERS_BYTES:
+        raise _cut_short(file, f"{size:,} bytes, shorter than its headers")
+    try:
+        con = duckdb.connect(str(file), read_only=True)
+    except duckdb.Error as error:
+        if "lock" in str(error).lower():
+            return
+        raise _cut_short(file, f"DuckDB cannot open it: {error}") from error
+    try:
+        (block_size,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
+        highest = _highest_block(con)
+    except duckdb.Error as error:
+        raise _cut_short(file, f"DuckDB cannot read it: {error}") from error
+    finally:
+        con.close()
+    blocks = (size - HEADERS_BYTES) // block_size
+    if highest >= blocks:
+        raise _cut_short(
+            file, f"{size:,} bytes hold {blocks} blocks; its tables use block {highest}"
         )
 
 

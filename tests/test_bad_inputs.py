@@ -15,6 +15,9 @@ double the file's time and see the same raw tables).
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import runpy
 import shutil
 import socket
@@ -25,6 +28,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 import pytest
 
 from orchestration.resources import MarketSource
@@ -88,7 +92,9 @@ FILES_CASES: dict[str, Expected] = {
     ),
     "missing_members_file": Expected(Outcome.FAILS, ("members.csv is missing from",)),
     "empty_file": Expected(Outcome.FAILS, ("rates.csv is empty (0 bytes)",)),
-    "header_only": Expected(Outcome.LOADS, ("brought 0 price rows",)),
+    "header_only": Expected(
+        Outcome.FAILS, ("prices.csv has a header and no rows; nothing to load from it",)
+    ),
     "duplicate_day_identical": Expected(
         Outcome.QUARANTINES,
         ("the row appears 2 times; one copy kept", "(AAA 2024-01-10)"),
@@ -145,7 +151,7 @@ FILES_CASES: dict[str, Expected] = {
         count=1,
     ),
     "unknown_rate_series": Expected(
-        Outcome.QUARANTINES, ("series 'DGS10' is not one of", "(DGS10 2024-01-02)"), count=1
+        Outcome.QUARANTINES, ("series 'dgs10' is not one of", "(dgs10 2024-01-02)"), count=1
     ),
     "implausible_rate": Expected(
         Outcome.QUARANTINES,
@@ -189,6 +195,84 @@ FILES_CASES: dict[str, Expected] = {
     "unknown_action_kind": Expected(
         Outcome.QUARANTINES,
         ("kind 'spinoff' is not one of split, dividend", "(CCC 2024-02-01 spinoff)"),
+        count=1,
+    ),
+    "nan_close": Expected(
+        Outcome.QUARANTINES,
+        ("a price is not a finite number", "close nan", "(AAA 2024-01-10)"),
+        count=1,
+    ),
+    "infinite_high": Expected(
+        Outcome.QUARANTINES,
+        ("a price is not a finite number", "high inf", "(BBB 2024-01-11)"),
+        count=1,
+    ),
+    "overflowing_close": Expected(
+        Outcome.QUARANTINES,
+        ("a price is not a finite number", "close inf", "(CCC 2024-01-12)"),
+        count=1,
+    ),
+    "huge_close": Expected(
+        Outcome.QUARANTINES,
+        ("a price of 1e+20 is not below 10,000,000: a misprint", "(DDD 2024-01-16)"),
+        count=1,
+    ),
+    "infinite_volume": Expected(
+        Outcome.QUARANTINES,
+        ("prices.csv line 62: column volume: 'Infinity' is not a whole number",),
+        count=1,
+    ),
+    "without_unadjusted_close": Expected(
+        Outcome.WARNS,
+        ("prices.csv has no unadjusted_close column", "stored values are kept"),
+    ),
+    "close_twice": Expected(
+        Outcome.FAILS, ("prices.csv: the header names close twice (columns 6 and 9); keep one",)
+    ),
+    "close_in_two_cases": Expected(
+        Outcome.FAILS, ("prices.csv: the header names close twice (columns 6 and 9); keep one",)
+    ),
+    "parquet_without_volume": Expected(
+        Outcome.WARNS, ("prices.parquet has no volume column", "stored values are kept")
+    ),
+    "parquet_dates_as_timestamps": Expected(Outcome.LOADS, ("files brought 180 price rows",)),
+    "dated_1900": Expected(
+        Outcome.QUARANTINES,
+        (
+            "date 1900-01-02 is before the earliest date 1980-01-01 (CAPGAP_EARLIEST_DATE)",
+            "(AAA 1900-01-02)",
+        ),
+        count=1,
+    ),
+    "dated_year_1": Expected(
+        Outcome.QUARANTINES,
+        ("date 0001-01-02 is before the earliest date 1980-01-01", "(AAA 0001-01-02)"),
+        count=1,
+    ),
+    "lower_case_tickers": Expected(Outcome.LOADS, ("files brought 180 price rows, 4 membership",)),
+    "saved_by_excel": Expected(Outcome.LOADS, ("files brought 180 price rows, 5 membership",)),
+    "gzip_under_csv_name": Expected(
+        Outcome.LOADS, ("prices.csv is gzip-compressed; reading it decompressed",)
+    ),
+    "newline_in_ticker": Expected(
+        Outcome.QUARANTINES,
+        ("a text value holds a control character", "(AA\\nA 2024-02-13)"),
+        count=1,
+    ),
+    "nul_in_ticker": Expected(
+        Outcome.QUARANTINES,
+        ("a text value holds a control character", "(AA\\x00A 2024-02-13)"),
+        count=1,
+    ),
+    "infinite_split": Expected(
+        Outcome.QUARANTINES, ("split value inf is implausible", "(CCC 2024-02-01 split)"), count=1
+    ),
+    "tiny_split": Expected(
+        Outcome.QUARANTINES, ("split value 1e-07 is implausible", "(DDD 2024-02-01 split)"), count=1
+    ),
+    "huge_dividend": Expected(
+        Outcome.QUARANTINES,
+        ("dividend value 1000000.0 is implausible", "(AAA 2024-02-01 dividend)"),
         count=1,
     ),
 }
@@ -489,9 +573,18 @@ def files_base(tmp_path_factory: pytest.TempPathFactory) -> Base:
     return Base(warehouse, state(warehouse))
 
 
-def records(path: Path) -> int:
-    """The data lines of a UTF-8 CSV file (those after its header)."""
-    return len([line for line in path.read_text(encoding="utf-8-sig").splitlines() if line]) - 1
+def records(directory: Path, table: str) -> int:
+    """The records of a table's file in a case's directory (0 without one): the rows of a
+    Parquet file, or the CSV records after the header (gzip-compressed or not)."""
+    parquet, text = directory / f"{table}.parquet", directory / f"{table}.csv"
+    if parquet.exists():
+        return pl.read_parquet(parquet).height
+    if not text.exists():
+        return 0
+    data = text.read_bytes()
+    data = gzip.decompress(data) if data.startswith(b"\x1f\x8b") else data
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    return len([row for row in reader if row]) - 1
 
 
 @pytest.mark.parametrize(("case_id", "expected"), cases(FILES_CASES))
@@ -509,9 +602,8 @@ def test_files_case(
     load = check_case(expected, said, files_base.state, state(warehouse))
     if load is not None:
         for table, (_, inserted, updated, unchanged, quarantined) in load.tables.items():
-            path = FILES / case_id / f"{table}.csv"
-            sent = records(path) if path.exists() else 0
-            assert inserted + updated + unchanged + quarantined == sent, f"{table}.csv"
+            sent = records(FILES / case_id, table)
+            assert inserted + updated + unchanged + quarantined == sent, table
 
 
 def test_corpus_is_what_the_script_writes() -> None:

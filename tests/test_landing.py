@@ -8,9 +8,10 @@ import pytest
 
 from orchestration import landing
 from orchestration.paths import DDL_DIR
+from orchestration.screening import DateWindow
 from orchestration.sources.base import PRICES_SCHEMA, RawBatch
 
-TODAY = date(2024, 6, 28)
+TODAY = DateWindow(earliest=date(1980, 1, 1), today=date(2024, 6, 28))
 
 
 def prices(*closes: float) -> pl.DataFrame:
@@ -75,3 +76,22 @@ def test_quarantine_keeps_one_copy_of_a_reason_across_reruns(con):
     assert count(con, "raw.quarantine") == 1
     quarantined = con.execute("SELECT sum(quarantined) FROM raw.loads").fetchall()[0][0]
     assert quarantined == 2
+
+
+def test_a_column_not_given_keeps_the_stored_values(con):
+    stored = prices(10, 11).with_columns(pl.lit(20.0).alias("unadjusted_close"))
+    landing.land_batch(con, RawBatch(prices=stored), "test", TODAY)
+    without = RawBatch(prices=prices(10, 11, 12), absent={"prices": ("unadjusted_close",)})
+    load = landing.land_batch(con, without, "test", TODAY).tables["prices"]
+    assert (load.inserted, load.updated, load.unchanged) == (1, 0, 2)
+    kept = con.execute("SELECT unadjusted_close FROM raw.prices ORDER BY date").fetchall()
+    assert kept == [(20.0,), (20.0,), (None,)]
+
+
+def test_nan_and_infinity_never_replace_a_stored_value(con):
+    landing.land_batch(con, RawBatch(prices=prices(10, 11)), "test", TODAY)
+    before = con.execute("SELECT * FROM raw.prices ORDER BY date").fetchall()
+    for bad in (float("nan"), float("inf")):
+        load = landing.land_batch(con, RawBatch(prices=prices(bad, 11)), "test", TODAY)
+        assert (load.tables["prices"].updated, load.tables["prices"].quarantined) == (0, 1)
+    assert con.execute("SELECT * FROM raw.prices ORDER BY date").fetchall() == before

@@ -12,6 +12,7 @@ from orchestration.quality import run_checks
 from orchestration.resources import (
     IndicatorSettings,
     MarketSource,
+    QualitySettings,
     RebuildSettings,
     Warehouse,
 )
@@ -87,6 +88,7 @@ def raw_tables(
     market_source: MarketSource,
     indicator_settings: IndicatorSettings,
     rebuild: RebuildSettings,
+    quality_settings: QualitySettings,
 ):
     """Fetch what the warehouse lacks from the configured source and land it in one
     transaction (everything with `full`, everything from `from_date` on with that)."""
@@ -115,7 +117,7 @@ def raw_tables(
             f"{source.name} brought {batch.prices.height:,} price rows, {batch.members.height:,} "
             f"membership rows, {batch.rates.height:,} rate rows, {batch.actions.height:,} actions"
         )
-        report = land_batch(con, batch, source.name, today)
+        report = land_batch(con, batch, source.name, quality_settings.date_window(today))
         _report_problems(context, report)
         for table, load in report.tables.items():
             contract = raw_contracts()[table]

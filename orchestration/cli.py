@@ -32,6 +32,19 @@ def _cause(error) -> str:
     return QUALIFIED_CLASS.sub("", first)
 
 
+DISK_FULL = "No space left on device"
+
+
+def _advice(cause: str) -> str:
+    """What to do, for the causes whose message does not say it."""
+    if DISK_FULL in cause:
+        return (
+            "; free space on that disk (or set CAPGAP_WAREHOUSE to a path on another) and run "
+            "again: the failed step wrote nothing"
+        )
+    return ""
+
+
 def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
     """One line per failed step with its cause, or the run's own failure when no step ran
     (a resource that could not start: the warehouse locked by another run, say)."""
@@ -49,7 +62,7 @@ def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
         else:
             continue
         where = event.step_key or "run setup"
-        lines.append(f"capgap run failed: {where}: {printable(cause)}")
+        lines.append(f"capgap run failed: {where}: {printable(cause)}{_advice(cause)}")
     return list(dict.fromkeys(lines))
 
 

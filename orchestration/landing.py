@@ -128,7 +128,9 @@ def land_batch(
     """Screen, merge and record one batch in a single transaction; return what it did."""
     load_id = new_load_id(source)
     started_at = datetime.now(UTC).replace(tzinfo=None)
-    checked = {t: screen(con, t, batch.table(t), window) for t in RAW_SCHEMAS}
+    checked = {
+        t: screen(con, t, batch.table(t), window, batch.absent.get(t, ())) for t in RAW_SCHEMAS
+    }
     rejects = pl.concat(
         [batch.rejects.cast(REJECTS_SCHEMA)] + [s.rejects for s in checked.values()]
     )
@@ -146,7 +148,7 @@ def land_batch(
                 received=received,
                 inserted=inserted,
                 updated=updated,
-                unchanged=good.height - inserted - updated,
+                unchanged=good.height + screened.stored - inserted - updated,
                 quarantined=quarantined,
             )
         if rejects.height:

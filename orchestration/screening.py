@@ -1,9 +1,11 @@
 """Screen an incoming raw batch against its contract's row rules, before anything lands.
 
-The rules are the `checks` with a `reason` in `models/raw/<table>.yml`, run as one Great
-Expectations suite over the batch. A row breaking a rule is rejected with the first rule it
-breaks and a reason naming the row; exact copies of a row are collapsed to one first (the
-extra copies are rejected as `duplicate_row`). Nothing is dropped without a reason.
+Rows the warehouse already holds exactly are left out first: they were screened when they
+landed. The rules are the `checks` with a `reason` in `models/raw/<table>.yml`, run as one
+Great Expectations suite over the batch. A row breaking a rule is rejected with the first
+rule it breaks and a reason naming the row; exact copies of a row are collapsed to one
+first (the extra copies are rejected as `duplicate_row`). Nothing is dropped without a
+reason.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ class DateWindow:
 
 @dataclass(frozen=True)
 class Screened:
-    """A raw table's batch split into what may land and what may not."""
+    """A raw table's batch split into what may land and what may not; `stored` counts the
+    rows left out because the warehouse already holds them exactly."""
 
     good: pl.DataFrame
     rejects: pl.DataFrame
     outcomes: list[Outcome]
+    stored: int = 0
 
 
 def _key_text(table: str, row: dict) -> str:
@@ -98,14 +102,52 @@ def _register_sessions(
     con.register("nyse_sessions", pl.DataFrame({"session": sessions}).to_arrow())
 
 
+def _not_stored(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, absent: tuple[str, ...]
+) -> pl.DataFrame:
+    """The rows of `frame` the warehouse does not already hold exactly.
+
+    A row equal to the stored row of its key in every column the batch gives, and whose key
+    comes once in the batch, was screened when it landed and landing it again changes
+    nothing (a source's overlap, a file delivered again), so it is not screened again.
+    """
+    key = raw_contracts()[table].key
+    values = [c for c in frame.columns if c not in key and c not in absent]
+    same = " AND ".join(
+        [f"stored.{k} = incoming.{k}" for k in key]
+        + [f"stored.{c} IS NOT DISTINCT FROM incoming.{c}" for c in values]
+    )
+    con.register(INCOMING, frame.to_arrow())
+    try:
+        kept = con.sql(
+            f"""
+            SELECT * EXCLUDE (copies)
+            FROM (SELECT *, count(*) OVER (PARTITION BY {", ".join(key)}) AS copies
+                  FROM {INCOMING}) AS incoming
+            WHERE copies > 1 OR NOT EXISTS (SELECT 1 FROM raw.{table} AS stored WHERE {same})
+            """
+        ).pl()
+    finally:
+        con.unregister(INCOMING)
+    return kept.cast(dict(frame.schema))
+
+
 def screen(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, window: DateWindow
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pl.DataFrame,
+    window: DateWindow,
+    absent: tuple[str, ...] = (),
 ) -> Screened:
-    """Split `frame`, an incoming batch of raw `table`, by its contract's row rules."""
+    """Split `frame`, an incoming batch of raw `table`, by its contract's row rules; the
+    rows already stored exactly are left out (`absent` columns are not compared)."""
     rules = [c for c in raw_contracts()[table].checks if c.quarantines]
-    unique, copies = _collapse_copies(con, table, frame)
+    (stored_rows,) = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()
+    new = _not_stored(con, table, frame, absent) if frame.height and stored_rows else frame
+    stored = frame.height - new.height
+    unique, copies = _collapse_copies(con, table, new)
     if unique.is_empty():
-        return Screened(unique, copies, [])
+        return Screened(unique, copies, [], stored)
     numbered = unique.with_row_index(ROW_ID)
     con.execute("SET VARIABLE today = ?", [window.today])
     con.execute("SET VARIABLE earliest_date = ?", [window.earliest])
@@ -133,4 +175,4 @@ def screen(
         table, [rows[i] for i in ids], [broken[i][0] for i in ids], [broken[i][1] for i in ids]
     )
     good = numbered.filter(~pl.col(ROW_ID).is_in(ids)).drop(ROW_ID) if ids else unique
-    return Screened(good, pl.concat([copies, rejected]), outcomes)
+    return Screened(good, pl.concat([copies, rejected]), outcomes, stored)

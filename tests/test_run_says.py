@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -181,3 +182,32 @@ def test_previews_show_names_as_written(tmp_path):
     assert row.count("|") == 4, row
     assert "<b>" not in preview and "*x*" not in preview
     assert "&#124;" in row and "two lines" in row
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A 3 MB file system (tmpfs, mounted as root) that a sample warehouse outgrows."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI and the dev machines run as root)")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_disk_is_named_and_the_warehouse_survives_it(small_disk, tmp_path):
+    sample = {"CAPGAP_SAMPLE_MEMBERS": "60", "CAPGAP_SAMPLE_YEARS": "2"}
+    ran = capgap_run(small_disk, **sample)
+    assert ran.returncode == 1
+    (failure,) = [line for line in ran.stderr.splitlines() if line.startswith("capgap run failed")]
+    assert "No space left on device" in failure
+    assert "free space on that disk" in failure
+    assert "rollback" not in failure.lower()
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    shutil.copy(small_disk / "w.duckdb", moved / "w.duckdb")
+    again = capgap_run(moved, **sample)
+    assert again.returncode == 0, again.stderr

@@ -142,7 +142,7 @@ def screen(
     """Split `frame`, an incoming batch of raw `table`, by its contract's row rules; the
     rows already stored exactly are left out (`absent` columns are not compared)."""
     rules = [c for c in raw_contracts()[table].checks if c.quarantines]
-    (stored_rows,) = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()
+    ((stored_rows,),) = con.execute(f"SELECT count(*) FROM raw.{table}").fetchall()
     new = _not_stored(con, table, frame, absent) if frame.height and stored_rows else frame
     stored = frame.height - new.height
     unique, copies = _collapse_copies(con, table, new)

@@ -96,7 +96,7 @@ def check_file(file: Path) -> None:
             return
         raise _cut_short(file, f"DuckDB cannot open it: {error}") from error
     try:
-        (block_size,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
+        ((block_size,),) = con.execute("SELECT block_size FROM pragma_database_size()").fetchall()
         highest = _highest_block(con)
     except duckdb.Error as error:
         raise _cut_short(file, f"DuckDB cannot read it: {error}") from error

@@ -256,6 +256,20 @@ def test_members_saved_by_excel_load(tmp_path):
     assert reasons(batch) == []
 
 
+def test_an_empty_quoted_name_or_sector_is_null(tmp_path):
+    files = write_dir(tmp_path / "in", good_prices())
+    members = (
+        "universe,ticker,name,sector,valid_from,valid_to\n"
+        'large,AAA,"Alpha, Inc.","",2024-01-02,\n'
+        'small,CCC,"",Industrials,2024-01-02,""\n'
+    )
+    (files / "members.csv").write_text(members)
+    batch = fetch(files)
+    assert batch.members.get_column("sector").to_list() == [None, "Industrials"]
+    assert batch.members.get_column("name").to_list() == ["Alpha, Inc.", None]
+    assert reasons(batch) == []
+
+
 def test_a_ragged_line_in_a_bom_file_is_quarantined(tmp_path):
     files = write_dir(tmp_path / "in", good_prices())
     members = EXCEL_MEMBERS + "small,DDD,Delta Co,Energy,2024-01-02\r\n"

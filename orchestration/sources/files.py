@@ -7,9 +7,10 @@ Accepted: UTF-8 with or without a BOM, LF or CRLF line ends, quoted fields (comm
 and line breaks inside), a file gzip-compressed under its plain name, header names in any
 case with spaces around them, a Parquet date column of dates or of timestamps at midnight
 (in any time zone), tickers in any case (upper-cased, as Yahoo writes them) and universes,
-action kinds and rate series in any case (lower-cased). An optional column a file lacks is
-not given: it is null in the batch and named in the batch's `absent`, except a members.csv
-without `valid_to`, which says that no member has left.
+action kinds and rate series in any case (lower-cased). An empty text value is null,
+quoted (`""`) or not. An optional column a file lacks is not given: it is null in the batch
+and named in the batch's `absent`, except a members.csv without `valid_to`, which says that
+no member has left.
 
 Refused, stopping the load with one line naming the file: a missing, empty or unreadable
 file, UTF-16 or other non-UTF-8 text, an HTML page, a header that lacks a required column or
@@ -98,11 +99,12 @@ def _parse(column: str, dtype: pl.DataType) -> pl.Expr:
         return pl.coalesce(text.cast(pl.Int64, strict=False), whole)
     if dtype == pl.Float64():
         return text.cast(pl.Float64, strict=False)
+    given = pl.when(text != "").then(text)
     if column in UPPER_CASED:
-        return text.str.to_uppercase()
+        return given.str.to_uppercase()
     if column in LOWER_CASED:
-        return text.str.to_lowercase()
-    return text
+        return given.str.to_lowercase()
+    return given
 
 
 def _complaint(column: str, dtype: pl.DataType) -> pl.Expr:

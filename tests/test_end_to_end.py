@@ -110,3 +110,13 @@ def test_ten_years_of_sample_show_every_regime_and_signal(tmp_path):
         " FROM marts.market_regime",
     )
     assert signals == [(True,) * 6]
+    zero_returns = read_only_query(
+        warehouse,
+        "SELECT count(*) FILTER (WHERE headline LIKE '%-0.0\\%%' ESCAPE '\\'),"
+        " count(*) FILTER (WHERE large_ret_1d BETWEEN -0.0005 AND -1e-12"
+        "   AND headline LIKE '%S&P 500 +0.0\\%%' ESCAPE '\\')"
+        " FROM marts.market_regime",
+    )
+    ((negative_zeros, small_losses_as_zero),) = zero_returns
+    assert negative_zeros == 0, "a return that rounds to zero is +0.0%, never -0.0%"
+    assert small_losses_as_zero > 0

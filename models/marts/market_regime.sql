@@ -1,7 +1,8 @@
 -- marts.market_regime: a readable summary of each trading day, built only from the marts.
 -- Key (date). The regime is the first that holds, in order; its thresholds are settings
 -- (getvariable('regime_...')). Signals follow SQL's three-valued logic (true OR null is
--- true). The headline joins the clauses whose inputs exist with "; " and ends with ".".
+-- true). The headline joins the clauses whose inputs exist with "; " and ends with ".";
+-- a return that rounds to zero is written +0.0 % whatever its sign (never "-0.0%").
 WITH divergence AS (
     SELECT
         date,
@@ -108,8 +109,9 @@ headline_clauses AS (
             WHEN spread_1d > 0 THEN 'Small caps lead'
             WHEN spread_1d < 0 THEN 'Small caps lag'
             WHEN spread_1d = 0 THEN 'Small caps match'
-        END || ': ' || small_name || ' ' || printf('%+.1f', 100 * small_ret_1d) || '% vs '
-            || large_name || ' ' || printf('%+.1f', 100 * large_ret_1d) || '%' AS day_clause,
+        END || ': ' || small_name || ' ' || replace(printf('%+.1f', 100 * small_ret_1d), '-0.0', '+0.0')
+            || '% vs ' || large_name || ' '
+            || replace(printf('%+.1f', 100 * large_ret_1d), '-0.0', '+0.0') || '%' AS day_clause,
         CASE
             WHEN large_drawdown = 0 THEN large_name || ' at its record'
             ELSE large_name || ' ' || printf('%.1f', -100 * large_drawdown) || '% below its record'

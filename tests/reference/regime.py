@@ -27,7 +27,8 @@ Ambiguities in the spec and the reading taken here:
 6. ``headline``, a deterministic template, the clauses joined by ``"; "`` and ended by
    ``"."``; a clause whose input is null is left out, and the headline is null when all three
    are. ``%+.1f``, ``%.1f`` and ``%.0f`` are C ``printf`` formats of the double shown
-   (correctly rounded; DuckDB ``printf`` and Python's ``%`` / f-strings agree)::
+   (correctly rounded; DuckDB ``printf`` and Python's ``%`` / f-strings agree), except that a
+   return rounding to zero is written ``+0.0`` whatever its sign (never ``-0.0``)::
 
        clause 1, needs spread_1d (so both 1-day returns):
            "<verb>: Russell 2000 <%+.1f of 100 * small_ret_1d>% vs S&P 500
@@ -174,6 +175,12 @@ def classify(
     return "mixed"
 
 
+def _signed(percent: float) -> str:
+    """`%+.1f`, with a value that rounds to zero written +0.0 whatever its sign."""
+    shown = f"{percent:+.1f}"
+    return "+0.0" if shown == "-0.0" else shown
+
+
 def headline(
     row: dict[str, object],
     *,
@@ -186,7 +193,7 @@ def headline(
     spread, small, large = row["spread_1d"], row["small_ret_1d"], row["large_ret_1d"]
     if spread is not None:
         verb = "lead" if spread > 0 else "lag" if spread < 0 else "match"
-        returns = f"{small_name} {100 * small:+.1f}% vs {large_name} {100 * large:+.1f}%"
+        returns = f"{small_name} {_signed(100 * small)}% vs {large_name} {_signed(100 * large)}%"
         clauses.append(f"Small caps {verb}: {returns}")
     drawdown = row["large_drawdown"]
     if drawdown is not None:

@@ -704,9 +704,9 @@ def test_headline_template() -> None:
         "Small caps match: Russell 2000 +0.0% vs S&P 500 +0.0%; "
         "IWM volume 0% over its 50-day average."
     )
-    # a tiny loss keeps its sign in the rounding.
+    # a tiny loss rounds to zero, written +0.0% (the verb still says it lags).
     assert headline(_tape(-0.0001, 0.0, None, None)) == (
-        "Small caps lag: Russell 2000 -0.0% vs S&P 500 +0.0%."
+        "Small caps lag: Russell 2000 +0.0% vs S&P 500 +0.0%."
     )
     assert headline(_tape(None, 0.01, -0.1234, None)) == "S&P 500 12.3% below its record."
     assert headline(_tape(None, None, None, None)) is None

@@ -18,7 +18,7 @@ import polars as pl
 
 from orchestration.models import raw_contracts
 from orchestration.quality import Outcome
-from orchestration.screening import DateWindow, screen
+from orchestration.screening import DateWindow, given_columns, screen
 from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, RawBatch
 from orchestration.transactions import transaction
 
@@ -74,7 +74,7 @@ def _merge(
     null), and they do not make a row count as changed.
     """
     key = raw_contracts()[table].key
-    values = [c for c in RAW_SCHEMAS[table] if c not in key and c not in absent]
+    values = given_columns(table, absent)
     on = " AND ".join(f"target.{k} = incoming.{k}" for k in key)
     changed = " OR ".join(f"target.{c} IS DISTINCT FROM incoming.{c}" for c in values)
     updates = ", ".join(

@@ -18,7 +18,7 @@ import polars as pl
 
 from orchestration.models import raw_contracts
 from orchestration.quality import ROW_ID, Outcome, run_checks
-from orchestration.sources.base import printable, rejects_frame
+from orchestration.sources.base import RAW_SCHEMAS, printable, rejects_frame
 from orchestration.trading_calendar import nyse_sessions
 
 INCOMING = "incoming_rows"
@@ -102,6 +102,13 @@ def _register_sessions(
     con.register("nyse_sessions", pl.DataFrame({"session": sessions}).to_arrow())
 
 
+def given_columns(table: str, absent: tuple[str, ...]) -> list[str]:
+    """The raw table's value columns (not its key) that a batch gives: landing compares and
+    sets these, and only these, against the stored row of the same key."""
+    key = raw_contracts()[table].key
+    return [c for c in RAW_SCHEMAS[table] if c not in key and c not in absent]
+
+
 def _not_stored(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, absent: tuple[str, ...]
 ) -> pl.DataFrame:
@@ -112,10 +119,9 @@ def _not_stored(
     nothing (a source's overlap, a file delivered again), so it is not screened again.
     """
     key = raw_contracts()[table].key
-    values = [c for c in frame.columns if c not in key and c not in absent]
     same = " AND ".join(
         [f"stored.{k} = incoming.{k}" for k in key]
-        + [f"stored.{c} IS NOT DISTINCT FROM incoming.{c}" for c in values]
+        + [f"stored.{c} IS NOT DISTINCT FROM incoming.{c}" for c in given_columns(table, absent)]
     )
     con.register(INCOMING, frame.to_arrow())
     try:

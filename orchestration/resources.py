@@ -37,9 +37,8 @@ class Warehouse(dg.ConfigurableResource):
     read-write, or many read-only: an open read-only client (a BI tool) holds it too, and
     `connect` waits for it as long, then fails saying so. A path that cannot hold a
     warehouse is refused, and a run checks the file before it writes: a file cut short is
-    refused. DuckDB's
-    own memory is capped at `memory_limit` (it spills to disk beyond it), and it may
-    reorder rows of a query without ORDER BY.
+    refused. DuckDB's own memory is capped at `memory_limit` (it spills to disk beyond it),
+    and it may reorder rows of a query without ORDER BY.
     """
 
     path: str

@@ -24,7 +24,6 @@ MAGIC = b"DUCK"
 MAGIC_OFFSET = 8
 HEADER_BYTES = 4096
 HEADERS_BYTES = 3 * HEADER_BYTES
-NOT_FILES = ("", ":memory:")
 
 
 class WarehouseFileError(Exception):
@@ -33,7 +32,7 @@ class WarehouseFileError(Exception):
 
 def check_path(path: str) -> Path:
     """The warehouse path as a Path, refused when it cannot hold a warehouse file."""
-    if path.strip() in NOT_FILES or path.startswith(":memory:"):
+    if not path.strip() or path.startswith(":memory:"):
         raise WarehouseFileError(
             f"CAPGAP_WAREHOUSE is {path!r}: the warehouse must be a file, so each asset of a "
             "run reads what the one before wrote; set it to a path like data/capgap.duckdb"

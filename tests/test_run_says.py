@@ -19,7 +19,7 @@ import pytest
 
 from orchestration.freshness import mart_freshness
 from orchestration.metadata import table_metadata
-from orchestration.settings import resources_from_env
+from orchestration.settings import SettingsError, resources_from_env
 from orchestration.transactions import transaction
 from tests.conftest import FIXTURES, all_assets
 
@@ -139,8 +139,6 @@ def test_a_run_lists_its_warnings_under_the_summary(tmp_path):
     ],
 )
 def test_settings_are_checked_before_the_run(tmp_path, env, says):
-    from orchestration.settings import SettingsError
-
     with pytest.raises(SettingsError, match=re.escape(says)):
         resources_from_env({"CAPGAP_WAREHOUSE": str(tmp_path / "w.duckdb"), **env})
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.cli import failure_lines
 from orchestration.resources import MarketSource, Warehouse, WarehouseBusy
 from orchestration.settings import resources_from_env
 from orchestration.warehouse_file import hold_run_lock, lock_path
@@ -112,17 +113,6 @@ def run_on(path: Path, lock_wait_seconds: float = 60.0, **source) -> dg.ExecuteI
     )
 
 
-def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
-    messages = []
-    for event in result.all_events:
-        if event.is_failure:
-            error = event.event_specific_data.error
-            while error is not None:
-                messages.append(error.message)
-                error = error.cause
-    return messages
-
-
 def test_a_run_holds_the_warehouse_from_start_to_end(tmp_path):
     path = tmp_path / "w.duckdb"
     PROBES.clear()
@@ -141,7 +131,7 @@ def test_a_second_run_waits_then_fails_naming_the_first(tmp_path):
     finally:
         first.close()
     assert not result.success
-    said = " ".join(failure_messages(result))
+    said = " ".join(failure_lines(result))
     assert f"the warehouse {path} is being written by another run" in said
     assert "run first-run-id, process" in said
     assert not path.exists(), "the second run wrote nothing"
@@ -181,7 +171,7 @@ def test_a_warehouse_cut_short_is_refused_and_left_as_it_was(tmp_path, kept):
     cut = path.read_bytes()
     result = run_on(path)
     assert not result.success
-    said = " ".join(failure_messages(result))
+    said = " ".join(failure_lines(result))
     assert f"the warehouse {path} is cut short" in said
     assert "Restore it from a copy, or move it away" in said
     assert path.read_bytes() == cut
@@ -192,4 +182,4 @@ def test_a_file_that_is_not_duckdb_is_refused(tmp_path):
     path.write_text("date,ticker,close\n" * 2000)
     result = run_on(path)
     assert not result.success
-    assert "is not a DuckDB database file" in " ".join(failure_messages(result))
+    assert "is not a DuckDB database file" in " ".join(failure_lines(result))

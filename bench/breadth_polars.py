@@ -1,4 +1,4 @@
-"""`marts.breadth_daily` in idiomatic polars, from the raw panel (shared/indicators.md, "Breadth").
+"""`marts.breadth_daily` in idiomatic polars, from the raw panel (as its contract defines it).
 
 Input: `prices` (ticker, date, close, volume) and `members` (universe, ticker, valid_from,
 valid_to, ...). Output: the mart's columns, in its order, one row per (universe, date).

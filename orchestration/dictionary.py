@@ -10,7 +10,7 @@ DICTIONARY_PATH = PROJECT_ROOT / "docs" / "data_dictionary.md"
 HEADER = """# Data dictionary
 
 Generated from the contracts in `models/` by `make docs`; do not edit by hand. The meaning
-of every published (`marts.*`) column is fixed in `shared/indicators.md`.
+of every published (`marts.*`) column is fixed by its mart's contract and SQL in `models/marts/`.
 """
 
 

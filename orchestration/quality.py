@@ -5,7 +5,7 @@ a severity (`error` blocks what depends on the table, `warn` is only reported), 
 expectation (`expect` and its arguments) and the frame it looks at: either `columns`, SQL
 expressions evaluated on the table's rows under check, or a `query` whose result is
 checked. DuckDB computes the frame; GX validates it as a pandas dataframe batch (its SQL
-datasource over duckdb_engine fails, see shared/known-ground.md). GX is imported on first
+datasource over duckdb_engine fails). GX is imported on first
 use only: it takes seconds, and the definitions must load fast.
 """
 

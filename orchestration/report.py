@@ -823,8 +823,8 @@ def render_html(tape: Tape) -> str:
 </section>
 <footer>Built from the capgap marts (breadth_daily, sector_breadth_daily, divergence_daily,
 rotation_daily, liquidity_daily, rates_daily, rate_sensitivity, small_cap_movers,
-market_regime); every column is defined in indicators.md. "n/a" marks a value the warehouse
-does not have for this date.</footer>
+market_regime); every column is defined in docs/data_dictionary.md. "n/a" marks a value the
+warehouse does not have for this date.</footer>
 </main>
 </body>
 </html>

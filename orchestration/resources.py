@@ -154,7 +154,7 @@ class MarketSource(dg.ConfigurableResource):
 
 
 class IndicatorSettings(dg.ConfigurableResource):
-    """The configurable parameters of indicators.md, with the documented defaults.
+    """The configurable parameters of the indicators, with the documented defaults.
 
     The SQL models read them as DuckDB variables (`getvariable('large_benchmark')`); each
     materialization records the values it used.

@@ -1,7 +1,7 @@
 -- marts.breadth_daily: market breadth of each universe. Key (universe, date).
 -- One row for every date on which at least one member of the universe has a bar, the first
 -- date of history included (0 issues there, which seeds the McClellan EMAs with 0).
--- Definitions: shared/indicators.md, "Breadth".
+-- Definitions: the column descriptions in breadth_daily.yml beside this file.
 WITH member_days AS (
     SELECT universe, date, close, prev_close, volume, sma_50, sma_200, prior_high_251, prior_low_251
     FROM staging.member_prices

@@ -1,5 +1,5 @@
 -- staging.benchmark_prices: the benchmark indices and ETFs, with their role.
--- Key (symbol, date). Symbols as in sources.md; a symbol with no bars has no rows.
+-- Key (symbol, date). Symbols as Yahoo writes them; a symbol with no bars has no rows.
 WITH benchmark_symbols (symbol, role, description) AS (
     VALUES
         ('^GSPC', 'index', 'S&P 500'),

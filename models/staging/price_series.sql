@@ -1,6 +1,6 @@
 -- staging.price_series: every symbol's daily bars with the windows of its own series.
 -- Key (ticker, date). A window counts the ticker's own observations, member or not, and is
--- null until it is full (indicators.md conventions): an n-bar window is full from the
+-- null until it is full (the marts' convention): an n-bar window is full from the
 -- ticker's n-th bar on (close is never null in raw.prices).
 -- Built in part: rebuild_scope (price_series.scope.sql) says, per ticker, from which date
 -- bars are rebuilt and from which date the windows read. Means are taken over exact

@@ -1,5 +1,5 @@
 -- staging.trading_dates: the warehouse calendar. Key (date).
--- The trading dates are the dates of the large benchmark (indicators.md, edge rules).
+-- The trading dates are the dates of the large benchmark.
 SELECT
     date,
     row_number() OVER (ORDER BY date) AS trading_day

@@ -1,4 +1,4 @@
--- The raw contract of shared/sources.md: what every source lands, whatever it is.
+-- The raw contract (models/raw/*.yml): what every source lands, whatever it is.
 -- Keys are enforced by the loader (a MERGE per table), not by indexes.
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS staging;

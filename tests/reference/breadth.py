@@ -1,7 +1,7 @@
 """Independent reference implementation of ``marts.breadth_daily``.
 
 Computed straight from raw prices and membership rows, following
-``shared/indicators.md`` ("Breadth" and its edge rules) literally, with plain loops over the
+the mart's published definition ("Breadth" and its edge rules) literally, with plain loops over the
 dates of each universe. It is a test oracle: clarity over speed.
 
 Ambiguities in the spec and the reading taken here:

@@ -1,6 +1,6 @@
 """Independent reference implementation of ``marts.divergence_daily``.
 
-Straight from raw prices and membership rows, following ``shared/indicators.md``
+Straight from raw prices and membership rows, following the mart's published definition
 ("Divergence" and the Calendar edge rule) literally. It also holds the small series helpers
 (calendar, own-series returns, rolling windows) that the other references reuse.
 

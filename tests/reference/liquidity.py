@@ -1,6 +1,6 @@
 """Independent reference implementation of ``marts.liquidity_daily``.
 
-From raw prices and membership rows, following ``shared/indicators.md`` ("Liquidity" and
+From raw prices and membership rows, following the mart's published definition ("Liquidity" and
 its edge rule) literally.
 
 Ambiguities in the spec and the reading taken here:

@@ -1,7 +1,7 @@
 """Independent reference implementation of ``marts.small_cap_movers``.
 
 From raw prices, membership rows and (optionally) corporate actions, following
-``shared/indicators.md`` ("Movers" and its edge rule) literally, reusing the membership and
+the mart's published definition ("Movers" and its edge rule) literally, reusing the membership and
 observation logic of ``breadth.py``.
 
 Ambiguities in the spec and the reading taken here:

@@ -1,7 +1,7 @@
 """Independent reference implementations of ``marts.rates_daily`` and ``marts.rate_sensitivity``.
 
 From raw prices (for the calendar and the benchmark spread) and raw rates, following
-``shared/indicators.md`` ("Rates" and the Rates / Rate sensitivity edge rules) literally.
+the mart's published definition ("Rates" and the Rates / Rate sensitivity edge rules) literally.
 
 Ambiguities in the spec and the reading taken here:
 

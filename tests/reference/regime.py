@@ -1,7 +1,7 @@
 """Independent reference implementation of ``marts.market_regime``, the daily tape.
 
 Built only from the other references (``divergence.py``, ``breadth.py``, ``rates.py``,
-``liquidity.py``), following ``shared/indicators.md`` ("Regime") literally.
+``liquidity.py``), following the mart's published definition ("Regime") literally.
 
 Ambiguities in the spec and the reading taken here:
 

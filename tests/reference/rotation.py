@@ -1,6 +1,6 @@
 """Independent reference implementation of ``marts.rotation_daily``.
 
-From raw prices, following ``shared/indicators.md`` ("Rotation" and its edge rule)
+From raw prices, following the mart's published definition ("Rotation" and its edge rule)
 literally: an open approximation of relative rotation graphs, not the JdK formula.
 
 Ambiguities in the spec and the reading taken here:

@@ -33,6 +33,7 @@ class TableLoad:
     updated: int
     unchanged: int
     quarantined: int
+    quarantined_before: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,25 +102,39 @@ def _merge(
     return inserted, affected - inserted
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> None:
+def _quarantine(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> dict[str, int]:
+    """Quarantine the rejected rows raw.quarantine does not hold yet (a reload of the same
+    file brings the same rejects); return, per table, how many it already held."""
     con.register("rejected_rows", rejects.to_arrow())
     try:
         con.execute(
-            f"""
-            INSERT INTO raw.quarantine
-            SELECT rejected.table_name, rejected.record::JSON, rejected.rule, rejected.reason,
-                   {", ".join(STAMPS)}
+            """
+            CREATE OR REPLACE TEMP TABLE rejected_before AS
+            SELECT rejected.*,
+                   EXISTS (
+                       SELECT 1 FROM raw.quarantine AS kept
+                       WHERE kept.table_name = rejected.table_name
+                         AND kept.record::VARCHAR = rejected.record
+                         AND kept.rule = rejected.rule
+                   ) AS held
             FROM rejected_rows AS rejected
-            WHERE NOT EXISTS (
-                SELECT 1 FROM raw.quarantine AS kept
-                WHERE kept.table_name = rejected.table_name
-                  AND kept.record::VARCHAR = rejected.record
-                  AND kept.rule = rejected.rule
-            )
             """
         )
+        con.execute(
+            f"""
+            INSERT INTO raw.quarantine
+            SELECT table_name, record::JSON, rule, reason, {", ".join(STAMPS)}
+            FROM rejected_before
+            WHERE NOT held
+            """
+        )
+        held = con.execute(
+            "SELECT table_name, count(*) FROM rejected_before WHERE held GROUP BY table_name"
+        ).fetchall()
     finally:
+        con.execute("DROP TABLE IF EXISTS rejected_before")
         con.unregister("rejected_rows")
+    return dict(held)
 
 
 def land_batch(
@@ -137,22 +152,22 @@ def land_batch(
     tables: dict[str, TableLoad] = {}
     _stamp_lineage(con, source, load_id, started_at)
     with transaction(con):
+        held_before = _quarantine(con, rejects) if rejects.height else {}
         for table, screened in checked.items():
             good = screened.good
             inserted, updated = _merge(con, table, good, batch.absent.get(table, ()))
             unreadable = batch.rejects.filter(pl.col("table_name") == table).height
             received = batch.table(table).height + unreadable
-            quarantined = rejects.filter(pl.col("table_name") == table).height
+            rejected = rejects.filter(pl.col("table_name") == table).height
             tables[table] = TableLoad(
                 table=table,
                 received=received,
                 inserted=inserted,
                 updated=updated,
                 unchanged=good.height + screened.stored - inserted - updated,
-                quarantined=quarantined,
+                quarantined=rejected - held_before.get(table, 0),
+                quarantined_before=held_before.get(table, 0),
             )
-        if rejects.height:
-            _quarantine(con, rejects)
         _record_load(con, load_id, source, started_at, batch, tables)
     outcomes = {t: s.outcomes for t, s in checked.items()}
     return LoadReport(load_id, source, tables, rejects, list(batch.missing), outcomes)
@@ -169,7 +184,7 @@ def _record_load(
     finished_at = datetime.now(UTC).replace(tzinfo=None)
     requested = json.dumps(batch.requested, default=str, sort_keys=True)
     con.executemany(
-        "INSERT INTO raw.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO raw.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 load_id,
@@ -184,6 +199,7 @@ def _record_load(
                 t.updated,
                 t.unchanged,
                 t.quarantined,
+                t.quarantined_before,
             ]
             for t in tables.values()
         ],

@@ -74,8 +74,24 @@ def test_quarantine_keeps_one_copy_of_a_reason_across_reruns(con):
     landing.land_batch(con, batch, "test", TODAY)
     landing.land_batch(con, batch, "test", TODAY)
     assert count(con, "raw.quarantine") == 1
-    quarantined = con.execute("SELECT sum(quarantined) FROM raw.loads").fetchall()[0][0]
-    assert quarantined == 2
+
+
+def test_each_load_counts_the_quarantine_rows_it_wrote(con):
+    """A reload of the same file rejects the same row again: raw.quarantine keeps the one
+    copy, with the first load's id, and each load's count matches the rows with its id."""
+    batch = RawBatch(prices=prices(10, -1, 12))
+    first = landing.land_batch(con, batch, "test", TODAY)
+    second = landing.land_batch(con, RawBatch(prices=prices(10, -1, 12, -2)), "test", TODAY)
+    loads = con.execute(
+        "SELECT load_id, received, inserted + updated + unchanged, quarantined, "
+        "quarantined_before FROM raw.loads WHERE table_name = 'prices' ORDER BY started_at"
+    ).fetchall()
+    assert [row[1:] for row in loads] == [(3, 2, 1, 0), (4, 2, 1, 1)]
+    by_load = dict(
+        con.execute("SELECT load_id, count(*) FROM raw.quarantine GROUP BY load_id").fetchall()
+    )
+    assert by_load == {first.load_id: 1, second.load_id: 1}
+    assert [load_id for load_id, *_ in loads] == [first.load_id, second.load_id]
 
 
 def test_a_column_not_given_keeps_the_stored_values(con):

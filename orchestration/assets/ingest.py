@@ -32,9 +32,11 @@ def _report_problems(context: dg.AssetExecutionContext, report: LoadReport) -> N
         context.log.warning(f"{len(report.missing)} requested symbols did not come: {shown}{more}")
     if report.rejects.height:
         by_rule = report.rejects.group_by("table_name", "rule").len().sort("len", descending=True)
+        before = sum(load.quarantined_before for load in report.tables.values())
+        held = f", {before} of them held there from an earlier load" if before else ""
         context.log.warning(
-            f"{report.rejects.height} rows quarantined in raw.quarantine (load {report.load_id}): "
-            + "; ".join(f"{t}.{r}: {n}" for t, r, n in by_rule.iter_rows())
+            f"{report.rejects.height} rows rejected into raw.quarantine (load {report.load_id}"
+            f"{held}): " + "; ".join(f"{t}.{r}: {n}" for t, r, n in by_rule.iter_rows())
         )
         for reason in report.rejects.get_column("reason").head(QUARANTINE_SAMPLE):
             context.log.warning(f"  e.g. {reason}")
@@ -133,6 +135,7 @@ def raw_tables(
                     "rows_updated": dg.MetadataValue.int(load.updated),
                     "rows_unchanged": dg.MetadataValue.int(load.unchanged),
                     "rows_quarantined": dg.MetadataValue.int(load.quarantined),
+                    "rows_quarantined_before": dg.MetadataValue.int(load.quarantined_before),
                 }
             )
             if table == "prices":

@@ -53,7 +53,9 @@ CREATE TABLE IF NOT EXISTS raw.actions (
     loaded_at TIMESTAMP NOT NULL
 );
 
--- key (load_id, table_name): what each load asked for, what came, what it did
+-- key (load_id, table_name): what each load asked for, what came, what it did;
+-- received = inserted + updated + unchanged + quarantined + quarantined_before, and
+-- quarantined = the rows of raw.quarantine with the load's id
 CREATE TABLE IF NOT EXISTS raw.loads (
     load_id     VARCHAR   NOT NULL,
     source      VARCHAR   NOT NULL,
@@ -66,8 +68,12 @@ CREATE TABLE IF NOT EXISTS raw.loads (
     inserted    BIGINT    NOT NULL,
     updated     BIGINT    NOT NULL,
     unchanged   BIGINT    NOT NULL,
-    quarantined BIGINT    NOT NULL
+    quarantined BIGINT    NOT NULL,
+    -- rows rejected again that raw.quarantine already holds from an earlier load
+    quarantined_before BIGINT NOT NULL DEFAULT 0
 );
+-- warehouses built before quarantined_before was recorded
+ALTER TABLE raw.loads ADD COLUMN IF NOT EXISTS quarantined_before BIGINT DEFAULT 0;
 
 -- key (table_name, record, rule): rows that broke the contract, kept with the reason
 CREATE TABLE IF NOT EXISTS raw.quarantine (

@@ -2,7 +2,8 @@
 -- Key (date). The regime is the first that holds, in order; its thresholds are settings
 -- (getvariable('regime_...')). Signals follow SQL's three-valued logic (true OR null is
 -- true). The headline joins the clauses whose inputs exist with "; " and ends with ".";
--- a return that rounds to zero is written +0.0 % whatever its sign (never "-0.0%").
+-- a return that rounds to zero is written +0.0 % whatever its sign (never "-0.0%"), and the
+-- large benchmark's distance is from its high since the first stored close ("since Nov 2016").
 WITH divergence AS (
     SELECT
         date,
@@ -48,7 +49,11 @@ small_etf_volume AS (
 benchmark_names AS (
     SELECT
         max(description) FILTER (WHERE symbol = getvariable('large_benchmark')) AS large_name,
-        max(description) FILTER (WHERE symbol = getvariable('small_benchmark')) AS small_name
+        max(description) FILTER (WHERE symbol = getvariable('small_benchmark')) AS small_name,
+        -- the drawdown's running max starts at the first stored close: the headline names
+        -- its high since then, not a record it cannot see
+        strftime(min(date) FILTER (WHERE symbol = getvariable('large_benchmark')), '%b %Y')
+            AS high_since
     FROM staging.benchmark_prices
 ),
 
@@ -113,9 +118,10 @@ headline_clauses AS (
             || '% vs ' || large_name || ' '
             || replace(printf('%+.1f', 100 * large_ret_1d), '-0.0', '+0.0') || '%' AS day_clause,
         CASE
-            WHEN large_drawdown = 0 THEN large_name || ' at its record'
-            ELSE large_name || ' ' || printf('%.1f', -100 * large_drawdown) || '% below its record'
-        END AS record_clause,
+            WHEN large_drawdown = 0 THEN large_name || ' at its high since ' || high_since
+            ELSE large_name || ' ' || printf('%.1f', -100 * large_drawdown)
+                || '% below its high since ' || high_since
+        END AS high_clause,
         CASE
             WHEN small_etf_relative_volume >= 1 THEN getvariable('small_etf') || ' volume '
                 || printf('%.0f', 100 * (small_etf_relative_volume - 1)) || '% over its 50-day average'
@@ -146,7 +152,7 @@ SELECT
     classified.small_etf_relative_volume,
     classified.small_etf_high_volume_days_5d,
     classified.liquidity_returning,
-    nullif(concat_ws('; ', day_clause, record_clause, volume_clause), '') || '.' AS headline
+    nullif(concat_ws('; ', day_clause, high_clause, volume_clause), '') || '.' AS headline
 FROM classified
 JOIN headline_clauses USING (date)
 ORDER BY classified.date

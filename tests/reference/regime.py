@@ -35,15 +35,16 @@ Ambiguities in the spec and the reading taken here:
             <%+.1f of 100 * large_ret_1d>%"
            verb: "Small caps lead" if spread_1d > 0, "Small caps lag" if < 0,
                  "Small caps match" if = 0
-       clause 2, needs large_drawdown:
-           "S&P 500 at its record" if large_drawdown = 0, else
-           "S&P 500 <%.1f of -100 * large_drawdown>% below its record"
+       clause 2, needs large_drawdown (its running max starts at the first stored close,
+       whose month and year are <since>, e.g. "Jan 2023"):
+           "S&P 500 at its high since <since>" if large_drawdown = 0, else
+           "S&P 500 <%.1f of -100 * large_drawdown>% below its high since <since>"
        clause 3, needs small_etf_relative_volume (rv):
            "IWM volume <%.0f of 100 * (rv - 1)>% over its 50-day average" if rv >= 1, else
            "IWM volume <%.0f of 100 * (1 - rv)>% under its 50-day average"
 
    e.g. "Small caps lag: Russell 2000 -0.3% vs S&P 500 +0.8%; S&P 500 0.4% below its
-   record; IWM volume 18% under its 50-day average." The names are the defaults of
+   high since Jan 2023; IWM volume 18% under its 50-day average." The names are the defaults of
    ``small_name``, ``large_name`` and ``small_etf``. A rounded value may read ``-0.0%``
    or ``0%``; it is still the template.
 """
@@ -187,6 +188,7 @@ def headline(
     small_name: str = SMALL_NAME,
     large_name: str = LARGE_NAME,
     small_etf: str = SMALL_ETF,
+    since: str = "Jan 2024",
 ) -> str | None:
     """The daily sentence of the template in the module docstring."""
     clauses: list[str] = []
@@ -197,8 +199,8 @@ def headline(
         clauses.append(f"Small caps {verb}: {returns}")
     drawdown = row["large_drawdown"]
     if drawdown is not None:
-        where = "at its record" if drawdown == 0 else f"{-100 * drawdown:.1f}% below its record"
-        clauses.append(f"{large_name} {where}")
+        where = "at" if drawdown == 0 else f"{-100 * drawdown:.1f}% below"
+        clauses.append(f"{large_name} {where} its high since {since}")
     rv = row["small_etf_relative_volume"]
     if rv is not None:
         amount = f"{100 * (rv - 1):.0f}% over" if rv >= 1 else f"{100 * (1 - rv):.0f}% under"
@@ -256,6 +258,8 @@ def reference_regime(
         )
     )
 
+    first_close = prices.filter(pl.col("ticker") == large_benchmark)["date"].min()
+    since = first_close.strftime("%b %Y") if first_close else ""
     out: list[dict[str, object]] = []
     for d in divergence.iter_rows(named=True):
         day = d["date"]
@@ -287,7 +291,7 @@ def reference_regime(
         row["small_etf_high_volume_days_5d"] = days
         row["liquidity_returning"] = None if days is None else days >= liquidity_days
         row["headline"] = headline(
-            row, small_name=small_name, large_name=large_name, small_etf=small_etf
+            row, small_name=small_name, large_name=large_name, small_etf=small_etf, since=since
         )
         out.append({c: row[c] for c in COLUMNS})
     return pl.DataFrame(out, schema=OUTPUT_SCHEMA)

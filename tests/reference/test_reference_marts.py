@@ -128,7 +128,7 @@ def col(frame: pl.DataFrame, name: str, **where: object) -> list[object]:
 def test_column_orders() -> None:
     assert sector.COLUMNS == [
         "universe", "sector", "date", "issues", "advancers", "decliners",
-        "pct_above_sma50", "pct_above_sma200",
+        "pct_above_sma50", "pct_above_sma200", "members", "coverage_pct",
     ]  # fmt: skip
     assert divergence.COLUMNS[:8] == [
         "date", "large_close", "small_close", "large_ret_1d", "large_ret_5d", "large_ret_21d",
@@ -693,11 +693,11 @@ def _tape(
 
 def test_headline_template() -> None:
     assert headline(_tape(-0.003, 0.008, -0.004, 0.82)) == (
-        "Small caps lag: Russell 2000 -0.3% vs S&P 500 +0.8%; S&P 500 0.4% below its record; "
-        "IWM volume 18% under its 50-day average."
+        "Small caps lag: Russell 2000 -0.3% vs S&P 500 +0.8%; "
+        "S&P 500 0.4% below its high since Jan 2024; IWM volume 18% under its 50-day average."
     )
     assert headline(_tape(0.012, 0.0049, 0.0, 1.5)) == (
-        "Small caps lead: Russell 2000 +1.2% vs S&P 500 +0.5%; S&P 500 at its record; "
+        "Small caps lead: Russell 2000 +1.2% vs S&P 500 +0.5%; S&P 500 at its high since Jan 2024; "
         "IWM volume 50% over its 50-day average."
     )
     assert headline(_tape(0.0, 0.0, None, 1.0)) == (
@@ -708,7 +708,9 @@ def test_headline_template() -> None:
     assert headline(_tape(-0.0001, 0.0, None, None)) == (
         "Small caps lag: Russell 2000 +0.0% vs S&P 500 +0.0%."
     )
-    assert headline(_tape(None, 0.01, -0.1234, None)) == "S&P 500 12.3% below its record."
+    assert (
+        headline(_tape(None, 0.01, -0.1234, None)) == "S&P 500 12.3% below its high since Jan 2024."
+    )
     assert headline(_tape(None, None, None, None)) is None
 
 
@@ -724,9 +726,10 @@ def test_regime_tiny_market_rows_and_headlines() -> None:
     assert result.columns == regime.COLUMNS
     assert result.height == 3
     assert col(result, "headline") == [
-        "S&P 500 at its record.",
-        "Small caps lag: Russell 2000 -1.0% vs S&P 500 +2.0%; S&P 500 at its record.",
-        "Small caps lead: Russell 2000 +1.0% vs S&P 500 -1.0%; S&P 500 1.0% below its record.",
+        "S&P 500 at its high since Jan 2024.",
+        "Small caps lag: Russell 2000 -1.0% vs S&P 500 +2.0%; S&P 500 at its high since Jan 2024.",
+        "Small caps lead: Russell 2000 +1.0% vs S&P 500 -1.0%; S&P 500 1.0% below its high "
+        "since Jan 2024.",
     ]
     for name in ("regime", "rate_relief", "breadth_breakout", "small_etf_relative_volume"):
         assert col(result, name) == [None] * 3
@@ -984,7 +987,7 @@ def test_edge_market_movers(market: dict[str, pl.DataFrame]) -> None:
 
 HEADLINE = re.compile(
     r"^(Small caps (lead|lag|match): Russell 2000 [+-]\d+\.\d% vs S&P 500 [+-]\d+\.\d%; )?"
-    r"S&P 500 (at its record|\d+\.\d% below its record)"
+    r"S&P 500 (at|\d+\.\d% below) its high since Jan 2023"
     r"(; IWM volume \d+% (over|under) its 50-day average)?\.$"
 )
 
@@ -1018,8 +1021,8 @@ def test_edge_market_regime(market: dict[str, pl.DataFrame], calendar: list[dt.d
     # every headline follows the template, and each variant occurs.
     lines = result["headline"].to_list()
     assert all(HEADLINE.match(line) for line in lines)
-    assert lines[0] == "S&P 500 at its record."
-    for fragment in ("Small caps lead:", "Small caps lag:", "at its record;", "below its record"):
+    assert lines[0] == "S&P 500 at its high since Jan 2023."
+    for fragment in ("Small caps lead:", "Small caps lag:", "at its high since", "% below its"):
         assert any(fragment in line for line in lines), fragment
     assert any(" over its" in line for line in lines)
     assert any(" under its" in line for line in lines)

@@ -26,19 +26,39 @@ def _series(prices: pd.DataFrame) -> pd.DataFrame:
     return bars
 
 
-def _member_days(bars: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """The bars of point-in-time members, once per (universe, ticker, date).
-
-    Rows of a universe's earliest snapshot also count before it (survivorship bias).
-    """
+def _spans(members: pd.DataFrame) -> pd.DataFrame:
+    """The days each membership row counts: rows of a universe's earliest snapshot also
+    count before it (survivorship bias)."""
     spans = members[["universe", "ticker", "valid_from", "valid_to"]].copy()
     earliest = spans.groupby("universe")["valid_from"].transform("min")
     spans["counts_from"] = spans["valid_from"].where(spans["valid_from"] != earliest)
-    days = bars.merge(spans, on="ticker")
+    return spans
+
+
+def _covering(days: pd.DataFrame, spans: pd.DataFrame, **merge: object) -> pd.DataFrame:
+    """Each row of `days` with the membership rows covering its date, once per (universe,
+    ticker, date)."""
+    days = days.merge(spans, **merge)
     inside = (days["counts_from"].isna() | (days["date"] >= days["counts_from"])) & (
         days["valid_to"].isna() | (days["date"] <= days["valid_to"])
     )
     return days[inside].drop_duplicates(["universe", "ticker", "date"])
+
+
+def _member_days(bars: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """The bars of point-in-time members, once per (universe, ticker, date)."""
+    return _covering(bars, _spans(members), on="ticker")
+
+
+def _member_counts(days: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Point-in-time members of each universe on each date a member has a bar, priced or not."""
+    dates = days[["date"]].drop_duplicates()
+    covered = _covering(dates, _spans(members), how="cross")
+    return (
+        covered.groupby(["universe", "date"], as_index=False)
+        .size()
+        .rename(columns={"size": "members"})
+    )
 
 
 def _daily_counts(days: pd.DataFrame) -> pd.DataFrame:
@@ -46,6 +66,7 @@ def _daily_counts(days: pd.DataFrame) -> pd.DataFrame:
     close, prev = days["close"], days["prev_close"]
     advancing, declining = close > prev, close < prev
     flags = days[["universe", "date"]].assign(
+        priced=1,
         issues=prev.notna(),
         advancers=advancing,
         decliners=declining,
@@ -91,7 +112,9 @@ def _zweig(daily: pd.DataFrame) -> pd.DataFrame:
 
 def breadth_daily(prices: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Every column of `marts.breadth_daily`, sorted by (universe, date)."""
-    daily = _daily_counts(_member_days(_series(prices), members))
+    days = _member_days(_series(prices), members)
+    daily = _daily_counts(days).merge(_member_counts(days, members), on=["universe", "date"])
+    daily["coverage_pct"] = 100.0 * daily["priced"] / daily["members"]
     adv, dec = daily["advancers"], daily["decliners"]
     up, down = daily["up_volume"], daily["down_volume"]
     highs, lows = daily["new_highs_52w"], daily["new_lows_52w"]

@@ -40,12 +40,10 @@ def _series(prices: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _member_days(series: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
-    """The bars of point-in-time members, once per (universe, ticker, date).
-
-    Rows of a universe's earliest snapshot also count before it (survivorship bias).
-    """
-    spans = members.select(
+def _spans(members: pl.LazyFrame) -> pl.LazyFrame:
+    """The days each membership row counts: rows of a universe's earliest snapshot also
+    count before it (survivorship bias)."""
+    return members.select(
         "universe",
         "ticker",
         pl.when(pl.col("valid_from") != pl.col("valid_from").min().over("universe"))
@@ -53,14 +51,31 @@ def _member_days(series: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
         .alias("counts_from"),
         pl.col("valid_to").alias("counts_to"),
     )
+
+
+def _covering(days: pl.LazyFrame, spans: pl.LazyFrame, on: str | None) -> pl.LazyFrame:
+    """Each row of `days` with the membership rows covering its date (joined on `on`, or
+    every row with every span), once per (universe, ticker, date)."""
     date = pl.col("date")
+    joined = days.join(spans, on=on) if on else days.join(spans, how="cross")
+    return joined.filter(
+        (pl.col("counts_from").is_null() | (date >= pl.col("counts_from")))
+        & (pl.col("counts_to").is_null() | (date <= pl.col("counts_to")))
+    ).unique(["universe", "ticker", "date"])
+
+
+def _member_days(series: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+    """The bars of point-in-time members, once per (universe, ticker, date)."""
+    return _covering(series, _spans(members), on="ticker")
+
+
+def _member_counts(member_days: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+    """Point-in-time members of each universe on each date a member has a bar, priced or not."""
+    dates = member_days.select("date").unique()
     return (
-        series.join(spans, on="ticker")
-        .filter(
-            (pl.col("counts_from").is_null() | (date >= pl.col("counts_from")))
-            & (pl.col("counts_to").is_null() | (date <= pl.col("counts_to")))
-        )
-        .unique(["universe", "ticker", "date"])
+        _covering(dates, _spans(members), on=None)
+        .group_by("universe", "date")
+        .agg(pl.len().cast(pl.Int64).alias("members"))
     )
 
 
@@ -75,6 +90,7 @@ def _daily_counts(member_days: pl.LazyFrame) -> pl.LazyFrame:
     return (
         member_days.group_by("universe", "date")
         .agg(
+            pl.len().alias("priced"),
             prev.count().alias("issues"),
             (close > prev).sum().alias("advancers"),
             (close < prev).sum().alias("decliners"),
@@ -145,6 +161,8 @@ def breadth_daily(prices: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         series.join(_zweig(daily), on=["universe", "date"], how="left")
+        .join(_member_counts(member_days, members.lazy()), on=["universe", "date"], how="left")
+        .with_columns((100.0 * pl.col("priced") / pl.col("members")).alias("coverage_pct"))
         .select(COLUMNS)
         .sort("universe", "date")
         .collect()

@@ -40,11 +40,20 @@ from orchestration.models import (
     publish_candidate,
 )
 from orchestration.paths import DDL_DIR, PROJECT_ROOT
+from orchestration.resources import IndicatorSettings
 from orchestration.sources.base import FetchRequest
 from orchestration.sources.sample import DEFAULT_END, SampleSource
 
 SEED = 42
-SQL_MODELS = ("staging.price_series", "staging.member_prices", "marts.breadth_daily")
+SQL_MODELS = (
+    "staging.price_exclusions",
+    "staging.price_series",
+    "staging.membership_spans",
+    "staging.member_prices",
+    "staging.member_counts",
+    "marts.breadth_daily",
+)
+SETTINGS = IndicatorSettings().variables()
 ENGINES = ("sql", "sql-views", "pandas", "polars")
 KEY = ("universe", "date")
 REL_TOL = 1e-9
@@ -115,7 +124,7 @@ def rebuild_sql(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
         started = time.perf_counter()
         if model.incremental_by:
             build_scope(con, model, since=None, rebuild_from=None)
-        build_candidate(con, model, {})
+        build_candidate(con, model, SETTINGS)
         publish_candidate(con, model)
         seconds[model.table] = time.perf_counter() - started
     return seconds
@@ -261,15 +270,18 @@ def _sql_views_run(database: Path, out: Path, repeats: int) -> _Measured:
         con.execute(f"ATTACH '{database}' AS warehouse (READ_ONLY)")
         for schema in ("raw", "staging", "marts"):
             con.execute(f"CREATE SCHEMA {schema}")
-        for table in ("prices", "members"):
+        for table in ("prices", "members", "actions"):
             con.execute(f"CREATE VIEW raw.{table} AS FROM warehouse.raw.{table}")
         *staging, mart = sql_models()
         con.execute("SET VARIABLE consumed_through = '-infinity'::TIMESTAMP")
         con.execute("SET VARIABLE rebuild_from = 'infinity'::DATE")
+        for name, value in SETTINGS.items():
+            con.execute(f"SET VARIABLE {name} = ?", [value])
+        con.execute("CREATE TEMP TABLE pending_rebuilds (ticker VARCHAR, rebuild_from DATE)")
         for model in staging:
             con.execute(f"CREATE VIEW {model.table} AS {_view_sql(model)}")
         inputs_rss = _rss_mib()
-        seconds, _ = _timed(lambda: build_candidate(con, mart, {}), repeats)
+        seconds, _ = _timed(lambda: build_candidate(con, mart, SETTINGS), repeats)
         publish_candidate(con, mart)
         sql_breadth(con).write_parquet(out)
     return _Measured(seconds, inputs_rss)

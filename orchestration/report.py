@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.charts import line_chart, scatter_with_tails, svg_data_uri
+from orchestration.resources import IndicatorSettings
 
 LOOKBACK_SESSIONS = 252
 TAIL_SESSIONS = 5
@@ -121,7 +122,8 @@ SELECT
     mcclellan_oscillator, mcclellan_summation,
     arms_index, arms_index_10d,
     zweig_ema10, zweig_thrust,
-    ad_line
+    ad_line,
+    members, coverage_pct
 FROM marts.breadth_daily
 WHERE date = $day
 """
@@ -424,6 +426,22 @@ def _summary_lines(divergence: dict[str, object], sensitivity: dict[str, object]
     ]
 
 
+def _coverage_lines(breadth: list[dict[str, object]], floor: float) -> list[str]:
+    """A warning for each universe priced below the coverage floor on the day."""
+    lines = []
+    for row in breadth:
+        coverage, members = row["coverage_pct"], row["members"]
+        if _missing(coverage) or coverage >= floor:
+            continue
+        label = LARGE if row["universe"] == "large" else SMALL
+        priced = round(coverage * members / 100)
+        lines.append(
+            f"Thin data: {label} has prices for {priced:,} of its {members:,} members today "
+            f"({coverage:.1f}%, below {floor:g}%); its breadth counts only those."
+        )
+    return lines
+
+
 def _signals_table(regime: dict[str, object]) -> Table:
     days = regime.get("small_etf_high_volume_days_5d")
     rows = [
@@ -459,6 +477,8 @@ def _signals_table(regime: dict[str, object]) -> Table:
 
 
 BREADTH_ROWS: list[tuple[str, str, Callable[[object], str], bool]] = [
+    ("members (point in time)", "members", lambda v: fmt_number(v), False),
+    ("% of members priced", "coverage_pct", lambda v: fmt_share(v), False),
     ("issues", "issues", lambda v: fmt_number(v), False),
     ("advancers", "advancers", lambda v: fmt_number(v), False),
     ("decliners", "decliners", lambda v: fmt_number(v), False),
@@ -674,14 +694,16 @@ def build_tape(con: duckdb.DuckDBPyConnection, day: date | None = None) -> Tape:
     history = _rows(con, HISTORY_SQL, {"day": day, "sessions": LOOKBACK_SESSIONS})
     trails = _rows(con, ROTATION_SQL, {"day": day, "tail": TAIL_SESSIONS})
     heads = [row for row in trails if row["date"] == day]
+    breadth = _rows(con, BREADTH_SQL, on_day)
+    coverage = _coverage_lines(breadth, IndicatorSettings().coverage_floor_pct)
     return Tape(
         day=day,
         headline=str(regime["headline"] or "No headline: its inputs are missing on this date."),
         regime=regime["regime"],
-        summary=_summary_lines(divergence, sensitivity),
+        summary=coverage + _summary_lines(divergence, sensitivity),
         returns=_returns_table(divergence),
         signals=_signals_table(regime),
-        breadth=_breadth_table(_rows(con, BREADTH_SQL, on_day)),
+        breadth=_breadth_table(breadth),
         sectors=_sectors_table(_rows(con, SECTOR_BREADTH_SQL, on_day)),
         rotation=_rotation_table(heads),
         movers=_movers_table(_rows(con, MOVERS_SQL, on_day)),

@@ -18,7 +18,7 @@ benchmark_returns AS (
 ),
 
 breadth AS (
-    SELECT universe, advancers, decliners, unchanged, pct_above_sma50
+    SELECT universe, advancers, decliners, unchanged, pct_above_sma50, coverage_pct
     FROM marts.breadth_daily
     WHERE date = (SELECT date FROM latest)
 )
@@ -29,6 +29,14 @@ SELECT
     (SELECT small_ret FROM benchmark_returns) AS small_ret,
     (SELECT list(breadth ORDER BY universe) FROM breadth) AS universes
 """
+
+
+EXCLUSIONS_SQL = """
+SELECT ticker, rule, span, from_date, to_date, bars
+FROM staging.price_exclusions
+ORDER BY event_date DESC, ticker
+"""
+EXCLUSIONS_SHOWN = 5
 
 
 def _pct(value: float | None) -> str:
@@ -50,8 +58,27 @@ def latest_day_summary(con: duckdb.DuckDBPyConnection, large: str, small: str) -
     ]
     for row in universes or []:
         above = "n/a" if row["pct_above_sma50"] is None else f"{row['pct_above_sma50']:.1f}%"
+        covered = "n/a" if row["coverage_pct"] is None else f"{row['coverage_pct']:.1f}%"
         lines.append(
             f"  {row['universe']:<6} advancers {row['advancers']:>5}  decliners "
             f"{row['decliners']:>5}  unchanged {row['unchanged']:>4}  above SMA50 {above}"
+            f"  priced {covered}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + _exclusion_lines(con))
+
+
+def _exclusion_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The spans staging leaves out, latest first, the first few named."""
+    spans = con.execute(EXCLUSIONS_SQL).fetchall()
+    if not spans:
+        return []
+    series = len({ticker for ticker, *_ in spans})
+    lines = [
+        f"  left out of staging: {len(spans)} span(s) in {series} series "
+        "(staging.price_exclusions has the rule and the evidence)"
+    ]
+    for ticker, rule, span, first, last, bars in spans[:EXCLUSIONS_SHOWN]:
+        lines.append(f"    {ticker} {rule} ({span}): {first} to {last}, {bars} bar(s)")
+    if len(spans) > EXCLUSIONS_SHOWN:
+        lines.append(f"    and {len(spans) - EXCLUSIONS_SHOWN} more")
+    return lines

@@ -11,6 +11,7 @@ daily_counts AS (
     SELECT
         universe,
         date,
+        count(*) AS priced_members,
         count(prev_close) AS issues,
         count(*) FILTER (WHERE close > prev_close) AS advancers,
         count(*) FILTER (WHERE close < prev_close) AS decliners,
@@ -23,6 +24,12 @@ daily_counts AS (
         coalesce(sum(volume) FILTER (WHERE close > prev_close), 0)::BIGINT AS up_volume,
         coalesce(sum(volume) FILTER (WHERE close < prev_close), 0)::BIGINT AS down_volume
     FROM member_days
+    GROUP BY universe, date
+),
+
+universe_members AS (
+    SELECT universe, date, sum(members)::BIGINT AS members
+    FROM staging.member_counts
     GROUP BY universe, date
 ),
 
@@ -142,10 +149,13 @@ SELECT
     CASE
         WHEN count(daily_ratios.arms_index) OVER last_10_rows = 10
             THEN avg(daily_ratios.arms_index) OVER last_10_rows
-    END AS arms_index_10d
+    END AS arms_index_10d,
+    universe_members.members,
+    100.0 * daily_ratios.priced_members / nullif(universe_members.members, 0) AS coverage_pct
 FROM daily_ratios
 JOIN rana_emas USING (universe, day_number)
 LEFT JOIN zweig_thrusts USING (universe, day_number)
+LEFT JOIN universe_members USING (universe, date)
 WINDOW
     history AS (PARTITION BY daily_ratios.universe ORDER BY daily_ratios.date
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),

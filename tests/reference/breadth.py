@@ -25,7 +25,9 @@ Ambiguities in the spec and the reading taken here:
    window below runs over the universe's rows, not over calendar or benchmark dates.
 6. ``pct_above_smaN``: the denominator is the members with a close on t and a non-null
    SMA_N on t; "above" is strict (``close > SMA``); null when the denominator is 0.
-   The comparison is in float64 on the mean of the last N closes.
+   The mean of the last N closes is exact in the decimals the closes are written in
+   (2.00 against 24 closes of 1.99, 24 of 2.01 and two of 2.00 is a tie, not above),
+   then compared in float64.
 7. ``new_highs_52w`` / ``new_lows_52w`` need 251 earlier closes of the member's own series;
    comparisons are strict, so equalling the previous extreme is neither a high nor a low.
 8. ``up_volume`` / ``down_volume`` are sums over advancers / decliners; an empty sum is 0
@@ -44,12 +46,20 @@ Ambiguities in the spec and the reading taken here:
     if all 10 are null.
 13. ``arms_index_10d``: the mean of ``arms_index`` over the last 10 rows including t, null
     until 10 rows exist or if any of the 10 is null.
+14. ``members`` counts the point-in-time members of the universe on t (the membership reading
+    of notes 1-2, each ticker once however many of its rows cover t), whether or not they
+    have a price row on t: a halted member, one not yet listed (its first price comes later)
+    or one delisted while its membership row still covers t all count. ``coverage_pct`` is
+    ``100 * (members with a price row on t) / members``, so it can be below 100; it is null
+    when ``members`` is 0 (which a row never has, since a row needs a member price row).
+    The row set is that of note 5: a date on which no member has a price row still has no row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import polars as pl
@@ -91,6 +101,8 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "record_high_percent": pl.Float64(),
     "high_low_index": pl.Float64(),
     "arms_index_10d": pl.Float64(),
+    "members": pl.Int64(),
+    "coverage_pct": pl.Float64(),
 }
 
 
@@ -132,10 +144,17 @@ def _none_if_nan(value: float) -> float | None:
 
 
 def _trailing_mean(closes: np.ndarray, window: int) -> np.ndarray:
-    """Mean of the last ``window`` values including each position; NaN until full."""
+    """Mean of the last ``window`` values including each position, exact in the decimals
+    the values are written in, then the nearest float; NaN until full."""
     out = np.full(len(closes), np.nan)
-    if len(closes) >= window:
-        out[window - 1 :] = sliding_window_view(closes, window).mean(axis=1)
+    written = [Fraction(repr(float(close))) for close in closes]
+    total = Fraction(0)
+    for i, value in enumerate(written):
+        total += value
+        if i >= window:
+            total -= written[i - window]
+        if i >= window - 1:
+            out[i] = float(total / window)
     return out
 
 
@@ -210,6 +229,19 @@ def membership_on(rows: list[Membership], ticker: str, day: dt.date) -> Membersh
     """The row of ``ticker`` covering ``day`` with the latest ``valid_from`` (None if none)."""
     covering = [m for m in rows if m.ticker == ticker and m.covers(day)]
     return max(covering, key=lambda m: m.valid_from or dt.date.min, default=None)
+
+
+def members_on(rows: list[Membership], day: dt.date) -> list[str]:
+    """The point-in-time members of one universe on ``day``, each ticker once, sorted.
+
+    Priced or not: a member with no price row on ``day`` is still a member.
+    """
+    return sorted({m.ticker for m in rows if m.covers(day)})
+
+
+def coverage_pct(priced: int, members: int) -> float | None:
+    """``100 * priced / members``: the share of members with a price row; None if no members."""
+    return None if members == 0 else 100.0 * priced / members
 
 
 def clean_prices(prices: pl.DataFrame) -> pl.DataFrame:
@@ -339,10 +371,18 @@ def reference_breadth(prices: pl.DataFrame, members: pl.DataFrame) -> pl.DataFra
     out: list[dict[str, object]] = []
     for universe, rows_of_universe in sorted(memberships(clean_members(members)).items()):
         by_date = members_by_date(rows_of_universe, observations)
-        rows = [
-            {"universe": universe, "date": day, **_day_row(list(today.values()))}
-            for day, today in by_date.items()
-        ]
+        rows: list[dict[str, object]] = []
+        for day, today in by_date.items():
+            count = len(members_on(rows_of_universe, day))
+            rows.append(
+                {
+                    "universe": universe,
+                    "date": day,
+                    **_day_row(list(today.values())),
+                    "members": count,
+                    "coverage_pct": coverage_pct(len(today), count),
+                }
+            )
         _add_time_series(rows)
         out.extend(rows)
 

@@ -1,7 +1,8 @@
 """Independent reference implementation of ``marts.sector_breadth_daily``.
 
-The breadth columns ``issues, advancers, decliners, pct_above_sma50, pct_above_sma200`` of
-``breadth.py`` per (universe, sector, date), reusing its membership and observation logic.
+The breadth columns ``issues, advancers, decliners, pct_above_sma50, pct_above_sma200,
+members, coverage_pct`` of ``breadth.py`` per (universe, sector, date), reusing its
+membership and observation logic.
 
 Ambiguities in the spec and the reading taken here:
 
@@ -17,6 +18,13 @@ Ambiguities in the spec and the reading taken here:
    SMAs over its own series, strict comparisons, ``pct_above_smaN`` null when no member of
    the group has a non-null SMA).
 5. Rows are ordered by ``universe, sector, date``.
+6. ``members`` counts the point-in-time members of the universe on t whose sector on t (note
+   1) is the row's sector, each ticker once however many of its rows cover t, whether or not
+   they have a price row on t (halted, not yet listed, delisted while a row still covers t).
+   A ticker whose later row moves it to another sector counts only in the new sector from
+   that row's first day on. ``coverage_pct`` is ``100 * (those members with a price row on
+   t) / members`` (below 100 when some have none), null when ``members`` is 0. Rows stay as
+   in note 2: a sector whose members on t all lack a price row has no row on t.
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ from tests.reference.breadth import (
     Observation,
     clean_members,
     clean_prices,
+    coverage_pct,
     members_by_date,
+    members_on,
     membership_on,
     memberships,
     pct_above,
@@ -43,6 +53,8 @@ COLUMNS: list[str] = [
     "decliners",
     "pct_above_sma50",
     "pct_above_sma200",
+    "members",
+    "coverage_pct",
 ]
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "universe": pl.String(),
@@ -53,6 +65,8 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "decliners": pl.Int64(),
     "pct_above_sma50": pl.Float64(),
     "pct_above_sma200": pl.Float64(),
+    "members": pl.Int64(),
+    "coverage_pct": pl.Float64(),
 }
 
 
@@ -77,10 +91,22 @@ def reference_sector_breadth(prices: pl.DataFrame, members: pl.DataFrame) -> pl.
             for ticker, obs in today.items():
                 sector = membership_on(rows, ticker, day).sector
                 by_sector.setdefault(sector, []).append(obs)
-            out += [
-                {"universe": universe, "sector": sector, "date": day, **_group_row(group)}
-                for sector, group in by_sector.items()
-            ]
+            sector_members: dict[str | None, int] = {}
+            for ticker in members_on(rows, day):
+                sector = membership_on(rows, ticker, day).sector
+                sector_members[sector] = sector_members.get(sector, 0) + 1
+            for sector, group in by_sector.items():
+                count = sector_members[sector]
+                out.append(
+                    {
+                        "universe": universe,
+                        "sector": sector,
+                        "date": day,
+                        **_group_row(group),
+                        "members": count,
+                        "coverage_pct": coverage_pct(len(group), count),
+                    }
+                )
     return pl.DataFrame(out, schema=OUTPUT_SCHEMA).sort(
         "universe", "sector", "date", nulls_last=False
     )

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from tests.reference.breadth import reference_breadth
+from tests.reference.sector_breadth import reference_sector_breadth
 
 EDGE_MARKET = Path(__file__).parents[1] / "fixtures" / "files" / "edge_market"
 
@@ -42,6 +43,8 @@ COLUMNS = [
     "record_high_percent",
     "high_low_index",
     "arms_index_10d",
+    "members",
+    "coverage_pct",
 ]
 INT_COLUMNS = {
     "issues",
@@ -55,6 +58,7 @@ INT_COLUMNS = {
     "up_volume",
     "down_volume",
     "net_new_highs",
+    "members",
 }
 
 
@@ -80,11 +84,22 @@ def make_prices(
     )
 
 
-def make_members(rows: list[tuple[str, str, int, int | None]]) -> pl.DataFrame:
-    """Membership rows from (universe, ticker, first day, last day or None)."""
+def make_members(
+    rows: list[tuple[str, str, int, int | None]],
+    sectors: dict[tuple[str, int], str] | None = None,
+) -> pl.DataFrame:
+    """Membership rows from (universe, ticker, first day, last day or None); the sector is
+    "Tech" unless ``sectors`` has one for (ticker, first day)."""
     return pl.DataFrame(
         [
-            (u, t, f"{t} Corp", "Tech", day(start), None if end is None else day(end))
+            (
+                u,
+                t,
+                f"{t} Corp",
+                (sectors or {}).get((t, start), "Tech"),
+                day(start),
+                None if end is None else day(end),
+            )
             for u, t, start, end in rows
         ],
         schema={
@@ -294,6 +309,101 @@ def test_new_highs_lows_sma_strictness_and_high_low_index() -> None:
     assert column(result, "unchanged")[1:] == [1] * (n - 1)
 
 
+def test_members_include_members_without_a_price_row() -> None:
+    # B is halted on day 1; nobody has a price on day 3, so day 3 has no row at all.
+    prices = make_prices({"A": [10, 11, 12, None, 14], "B": [20, None, 22, None, 24]})
+    result = reference_breadth(
+        prices, make_members([("large", "A", 0, None), ("large", "B", 0, None)])
+    )
+    assert column(result, "date") == [day(0), day(1), day(2), day(4)]
+    # day 1: A and B are members, only A has a price row -> 100 * 1 / 2 = 50 %.
+    assert column(result, "members") == [2, 2, 2, 2]
+    assert column(result, "coverage_pct") == [100.0, 50.0, 100.0, 100.0]
+    # the other columns only see the priced members: day 1 A up; day 2 A up, B 20 -> 22 up.
+    assert column(result, "issues") == [0, 1, 2, 2]
+
+
+def test_members_count_overlapping_rows_once() -> None:
+    prices = make_prices({"A": [10, 11, 12, 13, 14], "B": [20, 21, 22, 23, 24]})
+    # A's two rows overlap on days 2-3: A is still one member there, not two.
+    members = make_members([("large", "A", 0, 3), ("large", "A", 2, None), ("large", "B", 0, None)])
+    result = reference_breadth(prices, members)
+    assert column(result, "members") == [2, 2, 2, 2, 2]
+    assert column(result, "coverage_pct") == [100.0] * 5
+
+
+def test_member_listed_after_its_membership_starts() -> None:
+    # P is a member from day 0 but its first price is on day 2 (listed later).
+    prices = make_prices({"A": [10, 11, 12, 13], "P": [None, None, 50, 51]})
+    result = reference_breadth(
+        prices, make_members([("large", "A", 0, None), ("large", "P", 0, None)])
+    )
+    # days 0-1: P is a member without a price row -> 1 of 2 priced = 50 %; then 2 of 2.
+    assert column(result, "members") == [2, 2, 2, 2]
+    assert column(result, "coverage_pct") == [50.0, 50.0, 100.0, 100.0]
+    # P has no previous close on day 2 -> not an issue there.
+    assert column(result, "issues") == [0, 1, 1, 2]
+
+
+def test_members_earliest_snapshot_covers_earlier_dates() -> None:
+    # A and C have the earliest snapshot rows (day 2), so they are members on days 0-1 too;
+    # B's row starts on day 3 and is not back-filled. C's first price is on day 1.
+    prices = make_prices(
+        {"A": [10, 11, 12, 13, 14], "B": [10, 11, 12, 13, 14], "C": [None, 5, 6, 7, 8]}
+    )
+    members = make_members(
+        [("large", "A", 2, None), ("large", "B", 3, None), ("large", "C", 2, None)]
+    )
+    result = reference_breadth(prices, members)
+    assert column(result, "date") == [day(i) for i in range(5)]
+    # day 0: members A, C, only A priced -> 50 %; days 1-2: A, C priced; days 3-4: A, B, C.
+    # B's price rows on days 0-2 neither make it a member nor count as coverage.
+    assert column(result, "members") == [2, 2, 2, 3, 3]
+    assert column(result, "coverage_pct") == [50.0, 100.0, 100.0, 100.0, 100.0]
+
+
+def test_sector_members_follow_the_latest_covering_row() -> None:
+    # D is in Energy from day 0 and has a later, overlapping row in Tech from day 2: from
+    # day 2 on it is a Tech member only. D is halted on day 3. H (Health) has prices on
+    # days 0 and 3 only, so Health has no row on days 1-2 although H is a member there.
+    prices = make_prices(
+        {
+            "A": [10, 11, 12, 13],
+            "C": [5, 6, 7, 8],
+            "D": [20, 21, 22, None],
+            "H": [7, None, None, 8],
+        }
+    )
+    members = make_members(
+        [
+            ("large", "A", 0, None),
+            ("large", "C", 0, None),
+            ("large", "D", 0, None),
+            ("large", "D", 2, None),
+            ("large", "H", 0, None),
+        ],
+        sectors={("C", 0): "Energy", ("D", 0): "Energy", ("H", 0): "Health"},
+    )
+    result = reference_sector_breadth(prices, members)
+    assert result.columns[-2:] == ["members", "coverage_pct"]
+
+    def sector_column(name: str, sector: str) -> list[object]:
+        return result.filter(pl.col("sector") == sector)[name].to_list()
+
+    # Energy: days 0-1 C and D; days 2-3 C only (D moved) -> all priced.
+    assert sector_column("members", "Energy") == [2, 2, 1, 1]
+    assert sector_column("coverage_pct", "Energy") == [100.0] * 4
+    # Tech: days 0-1 A; days 2-3 A and D; day 3 D is halted -> 1 of 2 = 50 %.
+    assert sector_column("members", "Tech") == [1, 1, 2, 2]
+    assert sector_column("coverage_pct", "Tech") == [100.0, 100.0, 100.0, 50.0]
+    assert sector_column("date", "Health") == [day(0), day(3)]
+    assert sector_column("members", "Health") == [1, 1]
+    # the universe counts D once on every day: A, C, D, H = 4; day 1-2 H has no price.
+    breadth = reference_breadth(prices, members)
+    assert column(breadth, "members") == [4, 4, 4, 4]
+    assert column(breadth, "coverage_pct") == [100.0, 75.0, 75.0, 75.0]
+
+
 def test_duplicate_price_rows_rejected() -> None:
     prices = pl.concat([make_prices({"A": [10, 11]})] * 2)
     with pytest.raises(ValueError, match="duplicate"):
@@ -329,6 +439,10 @@ def test_edge_market_breadth_edges(
         assert b["high_low_index"][:9].null_count() == 9
         assert b["high_low_index"][260:].null_count() < b.height - 260
         assert b["arms_index_10d"].drop_nulls().len() > 0
+        # members without a price row (halts, late listings) pull coverage below 100.
+        assert b["coverage_pct"].max() == 100.0
+        assert 90.0 < b["coverage_pct"].min() < 100.0
+        assert (b["members"] >= b["issues"]).all()
     large_earliest = members.filter(pl.col("universe") == "large")["valid_from"].min()
     assert first_price < large_earliest
     small = breadth.filter(pl.col("universe") == "small")
@@ -408,3 +522,13 @@ def test_edge_market_mcclellan_matches_pandas_ewm(
         assert b["mcclellan_oscillator"].to_list() == pytest.approx(osc.tolist())
         assert b["mcclellan_summation"].to_list() == pytest.approx(osc.cumsum().tolist())
         assert b["ad_line"].to_list() == b["net_advances"].cum_sum().to_list()
+
+
+def test_a_close_equal_to_its_sma_to_the_cent_is_not_above_it() -> None:
+    # 24 closes of 1.99, 24 of 2.01, then 2.00 twice: the mean of the last 50 is exactly
+    # 2.00, the close on the 50th day; a float average gives 1.9999999999999998.
+    closes = [1.99] * 24 + [2.01] * 24 + [2.00, 2.00]
+    prices = make_prices({"AAA": closes})
+    members = make_members([("large", "AAA", 0, None)])
+    result = reference_breadth(prices, members)
+    assert result["pct_above_sma50"].to_list()[-1] == 0.0

@@ -90,11 +90,14 @@ class BasketSums:
         self.yesterday[0] += held.sum(axis=0)
 
     def returns(self) -> np.ndarray:
-        """Daily returns per basket (baskets x sessions; 0 on the first session)."""
+        """Daily returns per basket (baskets x sessions; 0 on the first session). A basket
+        with no member on a session (a sector a small sample leaves empty) moves with the
+        first basket, the whole index, rather than printing the same close day after day."""
         out = np.zeros((self.today.shape[0], self.today.shape[1] + 1))
         held = self.yesterday > 0
         np.divide(self.today, self.yesterday, out=out[:, 1:], where=held)
         out[:, 1:][held] -= 1.0
+        out[:, 1:] = np.where(held, out[:, 1:], out[0, 1:])
         return out
 
 

@@ -9,6 +9,11 @@ A model whose contract says `incremental_by: ticker` is rebuilt in part: `<table
 beside it lists, per ticker, the first date whose inputs changed since the raw load the
 table last consumed (`rebuild_from`), and its SELECT reads that list as `rebuild_scope`
 and returns only the rows from those dates on. A first build lists every ticker.
+
+What changes outside the raw loads is handed on in `meta.pending_rebuilds`: a published
+incremental build hands its scope on to the incremental tables that read it, and a table
+whose contract says `rebuild_downstream_from: <date column>` hands on, for each ticker whose
+rows changed, the earliest such date. The scope reads them as `pending_rebuilds`.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ class Model:
     incremental_by: str | None = None
     scope_sql: str | None = None
     plots: tuple[Plot, ...] = ()
+    rebuild_downstream_from: str | None = None
 
     @property
     def table(self) -> str:
@@ -91,8 +97,10 @@ class Model:
 
     @property
     def variables(self) -> tuple[str, ...]:
-        """The settings the SQL reads with `getvariable`."""
-        return tuple(sorted(set(VARIABLE_PATTERN.findall(self.sql))))
+        """The settings the SQL and the checks read with `getvariable`."""
+        texts = [self.sql, *(c.query or "" for c in self.checks)]
+        texts += [expr for c in self.checks for expr in c.columns.values()]
+        return tuple(sorted({v for text in texts for v in VARIABLE_PATTERN.findall(text)}))
 
 
 def _load(contract_path: Path) -> Model:
@@ -113,6 +121,7 @@ def _load(contract_path: Path) -> Model:
         incremental_by=contract.get("incremental_by"),
         scope_sql=scope_path.read_text() if scope_path.exists() else None,
         plots=tuple(Plot.from_contract(p) for p in contract.get("plots", ())),
+        rebuild_downstream_from=contract.get("rebuild_downstream_from"),
     )
 
 
@@ -211,6 +220,11 @@ def build_scope(
         "SET VARIABLE rebuild_from = "
         + ("'infinity'::DATE" if rebuild_from is None else f"DATE '{rebuild_from.isoformat()}'")
     )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE pending_rebuilds AS "
+        "SELECT ticker, rebuild_from FROM meta.pending_rebuilds WHERE table_name = ?",
+        [model.table],
+    )
     con.execute(f"CREATE OR REPLACE TEMP TABLE rebuild_scope AS\n{model.scope_sql}")
     tickers, earliest = con.execute(
         "SELECT count(*), min(rebuild_from) FROM rebuild_scope"
@@ -236,11 +250,46 @@ def _record_build(con: duckdb.DuckDBPyConnection, model: Model, build: Build) ->
     )
 
 
+def _readers(model: Model) -> list[Model]:
+    """The incremental models that read the model's table."""
+    return [m for m in load_models() if m.incremental_by and model.table in m.depends_on]
+
+
+def _hand_on(con: duckdb.DuckDBPyConnection, model: Model, changed_sql: str) -> None:
+    """Add `changed_sql`'s (ticker, rebuild_from) rows to the pending rebuilds of the
+    model's incremental readers, keeping each ticker's earliest date; clear the model's own."""
+    con.execute("DELETE FROM meta.pending_rebuilds WHERE table_name = ?", [model.table])
+    for reader in _readers(model):
+        con.execute(
+            "INSERT INTO meta.pending_rebuilds "
+            f"SELECT ?, ticker, min(rebuild_from) FROM ({changed_sql}) GROUP BY ticker "
+            "ON CONFLICT DO UPDATE SET rebuild_from = least(rebuild_from, excluded.rebuild_from)",
+            [reader.table],
+        )
+
+
+def _changed_rows(model: Model, published: bool) -> str:
+    """The tickers whose rows differ between the candidate and the published table, each
+    from its earliest `rebuild_downstream_from` date among the differing rows."""
+    candidate, since = candidate_table(model), model.rebuild_downstream_from
+    if not published:
+        return f"SELECT ticker, {since} AS rebuild_from FROM {candidate}"
+    return (
+        f"SELECT ticker, {since} AS rebuild_from FROM "
+        f"((SELECT * FROM {model.table} EXCEPT SELECT * FROM {candidate}) "
+        f"UNION ALL (SELECT * FROM {candidate} EXCEPT SELECT * FROM {model.table}))"
+    )
+
+
 def publish_candidate(
     con: duckdb.DuckDBPyConnection, model: Model, build: Build | None = None
 ) -> None:
     """Replace the published table with the checked candidate, in one transaction."""
     with transaction(con):
+        if model.rebuild_downstream_from:
+            _hand_on(con, model, _changed_rows(model, is_published(con, model)))
+        elif build is not None:
+            _hand_on(con, model, "SELECT ticker, rebuild_from FROM rebuild_scope")
         con.execute(f"DROP TABLE IF EXISTS {model.table}")
         con.execute(f"ALTER TABLE {candidate_table(model)} RENAME TO {model.name}")
         if build is not None:
@@ -267,6 +316,7 @@ def publish_rebuilt_rows(con: duckdb.DuckDBPyConnection, model: Model, build: Bu
     leaves the table as it was, never with the rebuilt rows missing.
     """
     with transaction(con):
+        _hand_on(con, model, "SELECT ticker, rebuild_from FROM rebuild_scope")
         con.execute(
             f"DELETE FROM {model.table} AS published USING rebuild_scope "
             f"WHERE {_in_scope(model, 'published')}"

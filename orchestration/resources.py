@@ -157,7 +157,10 @@ class IndicatorSettings(dg.ConfigurableResource):
     """The configurable parameters of the indicators, with the documented defaults.
 
     The SQL models read them as DuckDB variables (`getvariable('large_benchmark')`); each
-    materialization records the values it used.
+    materialization records the values it used. `coverage_floor_pct` is the share of a
+    universe's members priced on a day below which the day is reported as thin; the fault
+    settings (`split_tolerance` to `fault_share_limit_pct`) are explained with
+    `staging.price_exclusions`.
     """
 
     large_benchmark: str = "^GSPC"
@@ -169,6 +172,14 @@ class IndicatorSettings(dg.ConfigurableResource):
     regime_decline_pct_above_sma50: float = 40.0
     regime_rally_pct_above_sma50: float = 60.0
     regime_leadership_spread_63d: float = 0.05
+    coverage_floor_pct: float = 90.0
+    split_tolerance: float = 0.03
+    max_daily_ratio: float = 10.0
+    split_action_window_days: int = 5
+    reversal_bars: int = 21
+    reversal_band: float = 0.3
+    stale_run_bars: int = 5
+    fault_share_limit_pct: float = 5.0
 
     def variables(self) -> dict[str, str | int | float]:
         """The settings as DuckDB variable names and values."""

@@ -77,6 +77,7 @@ def query(warehouse_path: Path) -> Callable[[str], list[tuple]]:
 
 
 EDGE_MARKET = FIXTURES / "files" / "edge_market"
+FAULTY_MARKET = FIXTURES / "files" / "faulty_market"
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +85,14 @@ def edge_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse built once, through Dagster, from the hand-made edge_market directory."""
     warehouse = tmp_path_factory.mktemp("edge") / "w.duckdb"
     materialize_into(warehouse, CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(EDGE_MARKET))
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def faulty_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse built once from faulty_market: edge_market plus series with vendor faults."""
+    warehouse = tmp_path_factory.mktemp("faulty") / "w.duckdb"
+    materialize_into(warehouse, CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(FAULTY_MARKET))
     return warehouse
 
 

@@ -133,7 +133,7 @@ FILES_CASES: dict[str, Expected] = {
         count=6,
     ),
     "price_jump_100x": Expected(
-        Outcome.FAILS, ("split_adjusted_series_continuous", "AAA", "2024-02-14")
+        Outcome.WARNS, ("every_series_whole", "AAA", "unadjusted_split", "2024-02-14")
     ),
     "ticker_in_two_universes": Expected(
         Outcome.WARNS,

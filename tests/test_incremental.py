@@ -17,10 +17,11 @@ from polars.testing import assert_frame_equal
 
 from orchestration.models import load_models
 from orchestration.sources.sample import DEFAULT_END, generate
-from tests.conftest import materialize_into
+from tests.conftest import FAULTY_MARKET, materialize_into
 
 SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "80", "CAPGAP_SAMPLE_YEARS": "2"}
 DAYS_REPLAYED = 6
+FAULTY_PRICES = FAULTY_MARKET / "prices.csv"
 MODELS = load_models()
 
 
@@ -142,3 +143,37 @@ def test_a_table_built_alone_does_not_skip_what_its_inputs_missed(tmp_path, full
     )
     materialize_into(warehouse, **through)
     assert_same_tables(tables(warehouse), full_build)
+
+
+def _files_through(source: Path, target: Path, last: date) -> Path:
+    """The files of `source` with the bars, rates and actions dated up to `last`."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("prices", "rates", "actions"):
+        text = (source / f"{name}.csv").read_text().splitlines()
+        kept = [line for line in text[1:] if date.fromisoformat(line[:10]) <= last]
+        (target / f"{name}.csv").write_text("\n".join([text[0], *kept]) + "\n")
+    (target / "members.csv").write_text((source / "members.csv").read_text())
+    return target
+
+
+def test_faults_judged_again_as_days_arrive_equal_a_full_build(tmp_path, faulty_warehouse):
+    """Replaying faulty_market run by run, a fault's span changes as bars arrive (a misprint
+    held out from its jump until it reverts; a level shift held out from the jump, then,
+    once it has held, the history before it left out instead): the rows each change leaves
+    or takes back are rebuilt downstream, so the end equals one build of everything."""
+    sessions = sorted(
+        {date.fromisoformat(line[:10]) for line in FAULTY_PRICES.read_text().splitlines()[1:]}
+    )
+    warehouse = tmp_path / "w.duckdb"
+    spans_seen = set()
+    for day in (89, 91, 95, 155, 175, len(sessions) - 1):
+        files = _files_through(FAULTY_MARKET, tmp_path / f"through-{day}", sessions[day])
+        materialize_into(warehouse, CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(files))
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            spans_seen |= set(
+                con.execute("SELECT ticker, span FROM staging.price_exclusions").fetchall()
+            )
+    assert {("FPRINT", "since_jump"), ("FPRINT", "reverted")} <= spans_seen
+    assert {("FREV15", "since_jump"), ("FREV15", "history_before")} <= spans_seen
+    assert builds(warehouse)["staging.member_prices"][0] == "incremental"
+    assert_same_tables(tables(warehouse), tables(faulty_warehouse))

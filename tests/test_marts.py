@@ -1,22 +1,26 @@
 """Every mart against an independent polars/numpy computation, column by column.
 
-The warehouse is built once through Dagster from the hand-made `edge_market` directory
-(tests/conftest.py); tests/reference/ computes the same tables straight from its CSV files.
-Rows are matched on each mart's key; floats agree to 1e-9, everything else exactly, and
-nulls must be null in both.
+The warehouse is built once through Dagster from each of two hand-made directories
+(tests/conftest.py): `edge_market`, and `faulty_market` (the same plus series carrying
+vendor faults). tests/reference/ computes the same tables straight from the CSV files, on
+the rows its own fault oracle keeps. Rows are matched on each mart's key; floats agree to
+1e-9, everything else exactly, and nulls must be null in both.
 """
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
 from orchestration.models import load_models
-from tests.conftest import EDGE_MARKET, materialize_into, read_only_query
+from tests.conftest import EDGE_MARKET, FAULTY_MARKET, materialize_into, read_only_query
 from tests.reference.breadth import reference_breadth
 from tests.reference.divergence import reference_divergence
+from tests.reference.faults import OUTPUT_SCHEMA as EXCLUSION_SCHEMA
+from tests.reference.faults import kept_prices, reference_exclusions
 from tests.reference.liquidity import reference_liquidity
 from tests.reference.movers import reference_movers
 from tests.reference.rates import reference_rate_sensitivity, reference_rates_daily
@@ -56,20 +60,41 @@ CASES = [(table, column.name) for table, model in MARTS.items() for column in mo
          if column.name not in model.key]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def inputs() -> Inputs:
-    """The edge_market files read plainly, with their documented types."""
-    return {
-        name: pl.read_csv(EDGE_MARKET / f"{name}.csv", schema_overrides=schema)
+MARKETS = {"edge_market": (EDGE_MARKET, "edge_warehouse"),
+           "faulty_market": (FAULTY_MARKET, "faulty_warehouse")}  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=sorted(MARKETS))
+def market(request) -> tuple[Inputs, Path]:
+    """A market's files read plainly with their documented types, and its warehouse."""
+    directory, warehouse = MARKETS[request.param]
+    files = {
+        name: pl.read_csv(directory / f"{name}.csv", schema_overrides=schema)
         for name, schema in SCHEMAS.items()
     }
+    return files, request.getfixturevalue(warehouse)
 
 
 @pytest.fixture(scope="module")
-def compared(edge_warehouse, inputs) -> dict[str, pl.DataFrame]:
+def exclusions(market) -> pl.DataFrame:
+    """The spans the reference fault oracle leaves out of the market's files."""
+    files, _ = market
+    return reference_exclusions(files["prices"], files["actions"])
+
+
+@pytest.fixture(scope="module")
+def inputs(market, exclusions) -> Inputs:
+    """The market's files, its prices without the spans the oracle leaves out."""
+    files, _ = market
+    return {**files, "prices": kept_prices(files["prices"], exclusions)}
+
+
+@pytest.fixture(scope="module")
+def compared(market, inputs) -> dict[str, pl.DataFrame]:
     """Per mart, the warehouse's rows joined on the key with the reference's (`_expected`)."""
     joined = {}
-    with duckdb.connect(str(edge_warehouse), read_only=True) as con:
+    _, warehouse = market
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         for table, reference in REFERENCES.items():
             key = list(MARTS[table].key)
             got = pl.from_arrow(con.sql(f"SELECT * FROM {table}").to_arrow_table())
@@ -79,6 +104,14 @@ def compared(edge_warehouse, inputs) -> dict[str, pl.DataFrame]:
                 want, on=key, how="full", suffix="_expected", nulls_equal=True, coalesce=False
             )
     return joined
+
+
+def test_excluded_spans_match_the_fault_oracle(market, exclusions):
+    _, warehouse = market
+    columns = ", ".join(EXCLUSION_SCHEMA)
+    sql = f"SELECT {columns} FROM staging.price_exclusions ORDER BY ticker, event_date, rule"
+    got = read_only_query(warehouse, sql)
+    assert got == exclusions.select(*EXCLUSION_SCHEMA).rows()
 
 
 def test_every_mart_has_a_reference():

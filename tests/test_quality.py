@@ -2,14 +2,21 @@
 
 import subprocess
 import sys
+from datetime import date
 
 import dagster as dg
+import duckdb
 import pytest
 
+from orchestration.report import build_tape
+from orchestration.summary import latest_day_summary
+from orchestration.trading_calendar import nyse_sessions
 from tests.conftest import materialize_into, read_only_query
 from tests.test_files_source import MEMBERS, good_prices, write_dir
 
 MARTS_SNAPSHOT = "SELECT * FROM marts.breadth_daily ORDER BY ALL"
+# A sixth session: every series moves on by one, but AAA prints 100 times its close.
+NEXT_CLOSES = {"^GSPC": 4705, "^RUT": 1955, "AAA": 5400, "BBB": 25, "CCC": 10}
 
 
 def check_evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
@@ -35,7 +42,7 @@ def test_every_check_reports_its_gx_result(good_warehouse):
     evaluations = check_evaluations(result)
     assert {
         "raw.prices.close_positive",
-        "staging.price_series.split_adjusted_series_continuous",
+        "staging.price_exclusions.faults_not_systemic",
         "marts.breadth_daily.issues_add_up",
         "marts.market_regime.known_regime",
     } <= set(evaluations)
@@ -45,11 +52,61 @@ def test_every_check_reports_its_gx_result(good_warehouse):
     assert {"rows_checked", "unexpected_count", "observed_value", "scope"} <= set(issues.metadata)
 
 
-def test_a_failing_blocking_check_stops_downstream_and_publishes_nothing(good_warehouse):
+def test_a_fault_in_one_series_is_left_out_and_the_rest_published(good_warehouse):
+    warehouse, files, _ = good_warehouse
+    # A close 100 times the previous one, with no split: a valid row, an impossible series.
+    next_day = [f"2024-01-09,{t},{c},{c},{c},{c},1000," for t, c in NEXT_CLOSES.items()]
+    write_dir(files, [*good_prices(), *next_day])
+
+    result = materialize_into(warehouse, CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(files))
+
+    evaluation = check_evaluations(result)["staging.price_exclusions.every_series_whole"]
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert "AAA" in evaluation.description and "unadjusted_split" in evaluation.description
+    assert read_only_query(
+        warehouse, "SELECT ticker, rule, span, from_date::VARCHAR FROM staging.price_exclusions"
+    ) == [("AAA", "unadjusted_split", "since_jump", "2024-01-09")]
+    assert read_only_query(
+        warehouse,
+        "SELECT ticker, max(date)::VARCHAR FROM staging.price_series GROUP BY ticker ORDER BY 1",
+    ) == [
+        (t, "2024-01-09" if t != "AAA" else "2024-01-08")
+        for t in ("AAA", "BBB", "CCC", "^GSPC", "^RUT")
+    ]
+    assert read_only_query(
+        warehouse,
+        "SELECT issues, coverage_pct FROM marts.breadth_daily "
+        "WHERE universe = 'large' AND date = '2024-01-09'",
+    ) == [(1, 50.0)]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        summary = latest_day_summary(con, "^GSPC", "^RUT")
+    assert "priced 50.0%" in summary
+    assert "left out of staging: 1 span(s) in 1 series" in summary
+    assert "AAA unadjusted_split (since_jump): 2024-01-09 to 2024-01-09, 1 bar(s)" in summary
+    thin = check_evaluations(result)["marts.breadth_daily.coverage_above_floor"]
+    assert not thin.passed and thin.severity == dg.AssetCheckSeverity.WARN
+    assert '"date": "2024-01-09"' in thin.description and '"unpriced": 1' in thin.description
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tape = build_tape(con)
+    assert tape.summary[0] == (
+        "Thin data: S&P 500 has prices for 1 of its 2 members today (50.0%, below 90%); "
+        "its breadth counts only those."
+    )
+
+
+def test_a_systemic_fault_stops_downstream_and_publishes_nothing(good_warehouse):
     warehouse, files, marts_before = good_warehouse
     staged_before = read_only_query(warehouse, "SELECT * FROM staging.price_series ORDER BY ALL")
-    # A close 100 times the previous one, with no split: a valid row, an impossible series.
-    write_dir(files, [*good_prices(), "2024-01-09,AAA,5400,5400,5400,5400,1000,"])
+    # Both large members at 100x on one day: the feed, not the series.
+    write_dir(
+        files,
+        [
+            *good_prices(),
+            "2024-01-09,AAA,5400,5400,5400,5400,1000,",
+            "2024-01-09,BBB,2400,2400,2400,2400,1000,",
+        ],
+    )
 
     result = materialize_into(
         warehouse, raise_on_error=False, CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(files)
@@ -57,17 +114,18 @@ def test_a_failing_blocking_check_stops_downstream_and_publishes_nothing(good_wa
 
     assert not result.success
     (failure,) = [e for e in result.all_events if e.is_step_failure]
-    assert failure.step_key == "staging__price_series"
+    assert failure.step_key == "staging__price_exclusions"
     message = failure.step_failure_data.user_failure_data.description
-    assert message.startswith("staging.price_series was not published, the previous version stays")
-    assert "split_adjusted_series_continuous" in message and "AAA" in message
-    evaluation = check_evaluations(result)["staging.price_series.split_adjusted_series_continuous"]
+    assert message.startswith(
+        "staging.price_exclusions was not published, the previous version stays"
+    )
+    assert "faults_not_systemic" in message and "2024-01-09" in message
+    evaluation = check_evaluations(result)["staging.price_exclusions.faults_not_systemic"]
     assert not evaluation.passed
     assert evaluation.severity == dg.AssetCheckSeverity.ERROR
-    assert evaluation.metadata["unexpected_count"].value == 1
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
     assert "staging__trading_dates" in started
-    assert not {"staging__member_prices", "marts__breadth_daily", "marts__market_regime"} & started
+    assert not {"staging__price_series", "marts__breadth_daily", "marts__market_regime"} & started
     assert read_only_query(warehouse, "SELECT * FROM staging.price_series ORDER BY ALL") == (
         staged_before
     )
@@ -100,11 +158,12 @@ def test_overlapping_membership_is_reported_not_blocking(tmp_path):
 
 
 def bars(days: list[str]) -> list[str]:
-    """Flat bars for the two benchmarks and AAA on the given dates."""
+    """Bars for the two benchmarks and AAA on the given dates, rising a little each day
+    (repeated flat bars would be stale prints)."""
     return [
-        f"{day},{ticker},{close},{close},{close},{close},1000,"
-        for day in days
-        for ticker, close in (("^GSPC", 4705.0), ("^RUT", 1955.0), ("AAA", 55.0))
+        f"{day},{ticker},{base + i},{base + i + 1},{base + i - 1},{base + i},1000,"
+        for i, day in enumerate(days)
+        for ticker, base in (("^GSPC", 4705.0), ("^RUT", 1955.0), ("AAA", 55.0))
     ]
 
 
@@ -149,3 +208,29 @@ def test_raw_prices_without_the_large_benchmark_block_staging(tmp_path):
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
     assert started == {"raw_tables"}
+
+
+def test_a_close_equal_to_its_sma_to_the_cent_is_not_above_it(tmp_path):
+    """24 closes of 1.99, 24 of 2.01, then 2.00 twice: the SMA 50 on the 50th day is 2.00,
+    the close, so the member is not above it (an average of decimals that divides in
+    binary gives 1.9999999999999998)."""
+    sessions = nyse_sessions(date(2024, 1, 2), date(2024, 4, 30))[:50]
+    closes = [1.99] * 24 + [2.01] * 24 + [2.00, 2.00]
+    lines = ["date,ticker,open,high,low,close,volume,unadjusted_close"]
+    for i, (day, close) in enumerate(zip(sessions, closes, strict=True)):
+        lines.append(f"{day},AAA,{close},{close + 0.01:.2f},{close - 0.01:.2f},{close},1000,")
+        lines.append(f"{day},^GSPC,{4700 + i},{4701 + i},{4699 + i},{4700 + i},1000,")
+    members = (
+        "universe,ticker,name,sector,valid_from,valid_to\nlarge,AAA,Alpha,Energy,2024-01-02,\n"
+    )
+    files = write_dir(tmp_path / "in", lines, members=members)
+    warehouse = tmp_path / "w.duckdb"
+    materialize_into(warehouse, CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(files))
+    last = sessions[-1].isoformat()
+    assert read_only_query(
+        warehouse,
+        f"SELECT close, sma_50 FROM staging.price_series WHERE ticker = 'AAA' AND date = '{last}'",
+    ) == [(2.0, 2.0)]
+    assert read_only_query(
+        warehouse, f"SELECT pct_above_sma50 FROM marts.breadth_daily WHERE date = '{last}'"
+    ) == [(0.0,)]

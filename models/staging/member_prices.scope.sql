@@ -1,6 +1,7 @@
 -- What staging.member_prices rebuilds, per ticker: the days from its earliest bar loaded
--- since the table's last build (or a re-run's rebuild_from), or from the valid_from of a
--- membership row loaded since, whichever is earlier. A row of a universe's first snapshot
+-- since the table's last build (or a re-run's rebuild_from), from the valid_from of a
+-- membership row loaded since, or from what staging.price_series rebuilt since and handed
+-- on (pending_rebuilds), whichever is earliest. A row of a universe's first snapshot
 -- also counts before its valid_from, so a change to one rebuilds the ticker's whole
 -- history, and a new, earlier first snapshot rebuilds every ticker.
 WITH changed_bars AS (
@@ -33,6 +34,11 @@ changed_memberships AS (
     WHERE members.loaded_at > getvariable('consumed_through')
 ),
 
+handed_on AS (
+    SELECT ticker, rebuild_from
+    FROM pending_rebuilds
+),
+
 moved_first_snapshots AS (
     SELECT members.ticker, DATE '-infinity' AS rebuild_from
     FROM raw.members
@@ -47,5 +53,7 @@ FROM (
     SELECT * FROM changed_memberships
     UNION ALL
     SELECT * FROM moved_first_snapshots
+    UNION ALL
+    SELECT * FROM handed_on
 )
 GROUP BY ticker

@@ -1,10 +1,13 @@
 -- staging.price_series: every symbol's daily bars with the windows of its own series.
--- Key (ticker, date). A window counts the ticker's own observations, member or not, and is
+-- Key (ticker, date). The bars are the raw ones outside the spans staging.price_exclusions
+-- leaves out. A window counts the ticker's own kept observations, member or not, and is
 -- null until it is full (the marts' convention): an n-bar window is full from the
--- ticker's n-th bar on (close is never null in raw.prices).
+-- ticker's n-th kept bar on (close is never null in raw.prices).
 -- Built in part: rebuild_scope (price_series.scope.sql) says, per ticker, from which date
--- bars are rebuilt and from which date the windows read. Means are taken over exact
--- decimals, so a mean of equal closes is that close and a rebuilt row equals a full build's.
+-- bars are rebuilt and from which date the windows read. Means are taken over decimals and
+-- rounded to 10 places (finer than any price a source delivers): the average of decimals
+-- divides in binary, so without it a close equal to its SMA to the cent could sit a hair
+-- above it (2.00 against 1.9999999999999998); a rebuilt row equals a full build's.
 WITH bars AS (
     SELECT
         prices.ticker,
@@ -19,6 +22,9 @@ WITH bars AS (
         rebuild_scope.bars_before_read
     FROM raw.prices
     JOIN rebuild_scope USING (ticker)
+    ANTI JOIN staging.price_exclusions AS excluded
+        ON prices.ticker = excluded.ticker
+        AND prices.date BETWEEN excluded.from_date AND excluded.to_date
     WHERE prices.date >= rebuild_scope.read_from
 ),
 
@@ -28,8 +34,8 @@ bar_windows AS (
         bars_before_read + row_number() OVER own_series AS observation,
         lag(date) OVER own_series AS prev_date,
         lag(close) OVER own_series AS prev_close,
-        avg(close::DECIMAL(38, 18)) OVER last_50 AS mean_close_50,
-        avg(close::DECIMAL(38, 18)) OVER last_200 AS mean_close_200,
+        round(avg(close::DECIMAL(38, 18)) OVER last_50, 10) AS mean_close_50,
+        round(avg(close::DECIMAL(38, 18)) OVER last_200, 10) AS mean_close_200,
         max(close) OVER previous_251 AS max_close_251,
         min(close) OVER previous_251 AS min_close_251,
         avg(volume) OVER last_50 AS mean_volume_50

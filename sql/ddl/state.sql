@@ -11,3 +11,13 @@ CREATE TABLE IF NOT EXISTS meta.builds (
     rebuilt_from     DATE,
     rows_rebuilt     BIGINT    NOT NULL
 );
+
+-- key (table_name, ticker): rows an incremental table must rebuild on its next build, handed
+-- on by a table it reads (what that table changed outside the raw loads); cleared when the
+-- table publishes a build that rebuilt them
+CREATE TABLE IF NOT EXISTS meta.pending_rebuilds (
+    table_name   VARCHAR NOT NULL,
+    ticker       VARCHAR NOT NULL,
+    rebuild_from DATE    NOT NULL,
+    PRIMARY KEY (table_name, ticker)
+);

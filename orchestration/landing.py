@@ -3,7 +3,10 @@
 Everything one load writes happens in one transaction, so a load that fails half-way
 leaves the raw tables as they were. Each table is merged on its key: new keys are
 inserted, changed values replace the stored ones (a revision), identical rows are left
-alone, so landing the same batch twice adds nothing.
+alone, so landing the same batch twice adds nothing. A complete batch (a `files` reload)
+also removes the stored rows whose key it lacks, and hands on what they rebuild in
+`meta.pending_rebuilds`; a table with lines the source could not read keeps its rows (their
+keys are unknown).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from orchestration.models import raw_contracts
+from orchestration.models import hand_on, raw_contracts
 from orchestration.quality import Outcome
 from orchestration.screening import DateWindow, given_columns, screen
 from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, RawBatch
@@ -34,6 +37,8 @@ class TableLoad:
     unchanged: int
     quarantined: int
     quarantined_before: int = 0
+    removed: int = 0
+    removal_skipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,43 @@ def _quarantine(con: duckdb.DuckDBPyConnection, rejects: pl.DataFrame) -> dict[s
     return dict(held)
 
 
+# What a removed raw row makes the incremental tables rebuild, per ticker: a removed bar
+# from its date; a removed membership row the whole history of its universe's tickers (the
+# universe's first snapshot, which also counts before its date, may have moved).
+REMOVED_REBUILDS = {
+    "prices": "SELECT ticker, min(date) AS rebuild_from FROM removed_rows GROUP BY ticker",
+    "members": (
+        "SELECT ticker, DATE '-infinity' AS rebuild_from FROM raw.members "
+        "WHERE universe IN (SELECT universe FROM removed_rows) "
+        "UNION SELECT ticker, DATE '-infinity' FROM removed_rows"
+    ),
+}
+
+
+def _remove_missing(con: duckdb.DuckDBPyConnection, table: str, delivered: pl.DataFrame) -> int:
+    """Remove the stored rows whose key a complete batch lacks; hand on what they rebuild."""
+    key = raw_contracts()[table].key
+    con.register("delivered_keys", delivered.select(key).to_arrow())
+    try:
+        on = " AND ".join(f"delivered.{k} = stored.{k}" for k in key)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE removed_rows AS SELECT stored.* FROM raw.{table} "
+            f"AS stored ANTI JOIN delivered_keys AS delivered ON {on}"
+        )
+        (removed,) = con.execute("SELECT count(*) FROM removed_rows").fetchall()[0]
+        if removed and table in REMOVED_REBUILDS:
+            hand_on(con, f"raw.{table}", REMOVED_REBUILDS[table])
+        where = " AND ".join(f"removed_rows.{k} = stored.{k}" for k in key)
+        con.execute(
+            f"DELETE FROM raw.{table} AS stored WHERE EXISTS "
+            f"(SELECT 1 FROM removed_rows WHERE {where})"
+        )
+    finally:
+        con.execute("DROP TABLE IF EXISTS removed_rows")
+        con.unregister("delivered_keys")
+    return removed
+
+
 def land_batch(
     con: duckdb.DuckDBPyConnection, batch: RawBatch, source: str, window: DateWindow
 ) -> LoadReport:
@@ -157,6 +199,11 @@ def land_batch(
             good = screened.good
             inserted, updated = _merge(con, table, good, batch.absent.get(table, ()))
             unreadable = batch.rejects.filter(pl.col("table_name") == table).height
+            removed = (
+                _remove_missing(con, table, batch.table(table))
+                if batch.complete and not unreadable
+                else 0
+            )
             received = batch.table(table).height + unreadable
             rejected = rejects.filter(pl.col("table_name") == table).height
             tables[table] = TableLoad(
@@ -167,6 +214,8 @@ def land_batch(
                 unchanged=good.height + screened.stored - inserted - updated,
                 quarantined=rejected - held_before.get(table, 0),
                 quarantined_before=held_before.get(table, 0),
+                removed=removed,
+                removal_skipped=batch.complete and bool(unreadable),
             )
         _record_load(con, load_id, source, started_at, batch, tables)
     outcomes = {t: s.outcomes for t, s in checked.items()}
@@ -184,7 +233,7 @@ def _record_load(
     finished_at = datetime.now(UTC).replace(tzinfo=None)
     requested = json.dumps(batch.requested, default=str, sort_keys=True)
     con.executemany(
-        "INSERT INTO raw.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO raw.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 load_id,
@@ -200,6 +249,7 @@ def _record_load(
                 t.unchanged,
                 t.quarantined,
                 t.quarantined_before,
+                t.removed,
             ]
             for t in tables.values()
         ],

@@ -250,22 +250,24 @@ def _record_build(con: duckdb.DuckDBPyConnection, model: Model, build: Build) ->
     )
 
 
-def _readers(model: Model) -> list[Model]:
-    """The incremental models that read the model's table."""
-    return [m for m in load_models() if m.incremental_by and model.table in m.depends_on]
-
-
-def _hand_on(con: duckdb.DuckDBPyConnection, model: Model, changed_sql: str) -> None:
+def hand_on(con: duckdb.DuckDBPyConnection, table: str, changed_sql: str) -> None:
     """Add `changed_sql`'s (ticker, rebuild_from) rows to the pending rebuilds of the
-    model's incremental readers, keeping each ticker's earliest date; clear the model's own."""
-    con.execute("DELETE FROM meta.pending_rebuilds WHERE table_name = ?", [model.table])
-    for reader in _readers(model):
+    incremental models that read `table`, keeping each ticker's earliest date."""
+    readers = [m for m in load_models() if m.incremental_by and table in m.depends_on]
+    for reader in readers:
         con.execute(
             "INSERT INTO meta.pending_rebuilds "
             f"SELECT ?, ticker, min(rebuild_from) FROM ({changed_sql}) GROUP BY ticker "
             "ON CONFLICT DO UPDATE SET rebuild_from = least(rebuild_from, excluded.rebuild_from)",
             [reader.table],
         )
+
+
+def _hand_on(con: duckdb.DuckDBPyConnection, model: Model, changed_sql: str) -> None:
+    """Clear the model's own pending rebuilds (its build rebuilt them) and hand on what it
+    changed to its readers."""
+    con.execute("DELETE FROM meta.pending_rebuilds WHERE table_name = ?", [model.table])
+    hand_on(con, model.table, changed_sql)
 
 
 def _changed_rows(model: Model, published: bool) -> str:

@@ -110,10 +110,14 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class MarketSource(dg.ConfigurableResource):
-    """Which source fills the raw tables (`sample`, `files` or `yahoo`) and its settings."""
+    """Which source fills the raw tables (`sample`, `files` or `yahoo`) and its settings.
+
+    `files_reload` makes the `files` directory the truth again: the raw rows it no longer
+    has are removed (and what was built from them rebuilt)."""
 
     kind: str = "sample"
     files_dir: str = ""
+    files_reload: bool = False
     sample_members: int = 2500
     sample_years: int = 10
     sample_seed: int = 42
@@ -140,7 +144,7 @@ class MarketSource(dg.ConfigurableResource):
                 raise dg.Failure(
                     "CAPGAP_SOURCE=files needs CAPGAP_FILES_DIR: the directory to read"
                 )
-            return FilesSource(Path(self.files_dir))
+            return FilesSource(Path(self.files_dir), reload=self.files_reload)
         if self.kind == "yahoo":
             from orchestration.sources.yahoo import YahooSource
 
@@ -193,12 +197,14 @@ class QualitySettings(dg.ConfigurableResource):
     already published (a first build checks everything); an incremental table checks the rows
     it rebuilt. `full_validation` rebuilds the incremental tables in full and checks every row.
     A bar, rate or action dated before `earliest_date` is quarantined: no plausible history
-    of these markets starts before it.
+    of these markets starts before it. `overrides_path` is the overrides file (see
+    `overrides`); a run without one applies none.
     """
 
     full_validation: bool = False
     revalidate_days: int = 10
     earliest_date: str = "1980-01-01"
+    overrides_path: str = "data/overrides.csv"
 
     def date_window(self, today: date) -> DateWindow:
         """The dates a raw row may carry: from `earliest_date` to `today`."""

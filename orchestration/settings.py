@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 
 from orchestration.resources import (
     IndicatorSettings,
@@ -55,6 +56,11 @@ def _date(env: Mapping[str, str], name: str, default: str) -> str:
         ) from None
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no variable: unset, empty, 0 or false is no."""
+    return env.get(name, "").strip().lower() not in ("", "0", "false")
+
+
 def _source_kind(env: Mapping[str, str]) -> str:
     kind = env.get("CAPGAP_SOURCE", "").strip()
     files_dir = env.get("CAPGAP_FILES_DIR", "").strip()
@@ -84,6 +90,7 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, object
         "market_source": MarketSource(
             kind=_source_kind(env),
             files_dir=env.get("CAPGAP_FILES_DIR", "").strip(),
+            files_reload=_flag(env, "CAPGAP_FILES_RELOAD"),
             sample_members=_whole_number(
                 env, "CAPGAP_SAMPLE_MEMBERS", sample.sample_members, least=MIN_MEMBERS
             ),
@@ -96,7 +103,9 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, object
         "indicator_settings": IndicatorSettings(),
         "rebuild": RebuildSettings.configure_at_launch(),
         "quality_settings": QualitySettings(
-            full_validation=env.get("CAPGAP_FULL_VALIDATION", "") not in ("", "0", "false"),
+            full_validation=_flag(env, "CAPGAP_FULL_VALIDATION"),
             earliest_date=_date(env, "CAPGAP_EARLIEST_DATE", QualitySettings().earliest_date),
+            overrides_path=env.get("CAPGAP_OVERRIDES", "").strip()
+            or str(Path(warehouse).parent / "overrides.csv"),
         ),
     }

@@ -13,7 +13,8 @@
 --   4. a run of stale_run_bars or more bars that repeat the previous close with no volume or
 --      no range is a stale print: the run is left out.
 -- A real crash that lands near a split factor cannot be told from a missing adjustment by
--- prices alone: the evidence column says what was seen (README, "Data quality").
+-- prices alone: the evidence column says what was seen (README, "Data quality"), and a
+-- `keep` override withdraws it. An `exclude` override adds a span of its own (rule override).
 WITH thresholds AS (
     SELECT
         ln(1 + getvariable('split_tolerance')) AS split_log_tolerance,
@@ -238,14 +239,48 @@ stale_spans AS (
     HAVING count(*) >= getvariable('stale_run_bars')
 ),
 
-spans AS (
+found_spans AS (
     SELECT ticker, event_date, rule, span, from_date, to_date, bars, evidence
     FROM move_spans
     UNION ALL
     SELECT ticker, event_date, rule, span, from_date, to_date, bars, evidence
     FROM stale_spans
+),
+
+-- A person's corrections (raw.overrides, from the overrides file): `keep` withdraws what
+-- the rules found with a move dated in its range; `exclude` leaves a range out.
+kept_by_override AS (
+    SELECT found_spans.*
+    FROM found_spans
+    SEMI JOIN raw.overrides AS overrides
+        ON overrides.ticker = found_spans.ticker
+        AND overrides.action = 'keep'
+        AND found_spans.event_date
+            BETWEEN overrides.from_date AND coalesce(overrides.to_date, DATE 'infinity')
+),
+
+excluded_by_override AS (
+    SELECT
+        overrides.ticker,
+        overrides.from_date AS event_date,
+        'override' AS rule,
+        'override' AS span,
+        overrides.from_date,
+        coalesce(overrides.to_date, max(bars.date), overrides.from_date) AS to_date,
+        count(bars.date) AS bars,
+        format('{} (overrides line {})', overrides.reason, overrides.line) AS evidence
+    FROM raw.overrides AS overrides
+    LEFT JOIN bars
+        ON bars.ticker = overrides.ticker
+        AND bars.date BETWEEN overrides.from_date AND coalesce(overrides.to_date, DATE 'infinity')
+    WHERE overrides.action = 'exclude'
+    GROUP BY overrides.ticker, overrides.from_date, overrides.to_date, overrides.reason,
+        overrides.line
 )
 
-SELECT *
-FROM spans
+SELECT * FROM found_spans
+EXCEPT ALL
+SELECT * FROM kept_by_override
+UNION ALL
+SELECT * FROM excluded_by_override
 ORDER BY ticker, event_date, rule

@@ -1,6 +1,7 @@
 """The ingest layer: one load of the configured source lands the four raw tables."""
 
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
@@ -8,6 +9,7 @@ from orchestration.check_results import check_result, check_specs
 from orchestration.landing import LoadReport, land_batch
 from orchestration.metadata import table_metadata
 from orchestration.models import raw_contracts
+from orchestration.overrides import OverridesError, land_overrides, read_overrides
 from orchestration.quality import run_checks
 from orchestration.resources import (
     IndicatorSettings,
@@ -25,6 +27,18 @@ def _last_dates(con, table: str, key: str) -> dict[str, date]:
     return dict(con.execute(f"SELECT {key}, max(date) FROM raw.{table} GROUP BY {key}").fetchall())
 
 
+def _report_removals(context: dg.AssetExecutionContext, report: LoadReport) -> None:
+    for load in report.tables.values():
+        if load.removed:
+            context.log.info(f"reload: removed {load.removed:,} rows of raw.{load.table}")
+        if load.removal_skipped:
+            context.log.warning(
+                f"reload: raw.{load.table} keeps the rows the directory may lack: some of its "
+                "lines could not be read (raw.quarantine), so their keys are unknown; fix "
+                "them and reload again"
+            )
+
+
 def _report_problems(context: dg.AssetExecutionContext, report: LoadReport) -> None:
     if report.missing:
         shown = ", ".join(report.missing[:20])
@@ -40,6 +54,21 @@ def _report_problems(context: dg.AssetExecutionContext, report: LoadReport) -> N
         )
         for reason in report.rejects.get_column("reason").head(QUARANTINE_SAMPLE):
             context.log.warning(f"  e.g. {reason}")
+
+
+def _land_overrides(context: dg.AssetExecutionContext, con, path: Path) -> None:
+    """Read the overrides file into raw.overrides; stop the run if it cannot be applied."""
+    try:
+        overrides = read_overrides(path)
+    except OverridesError as error:
+        raise dg.Failure(description=str(error)) from error
+    land_overrides(con, overrides, path)
+    if overrides.height:
+        by_action = overrides.group_by("action").len().sort("action")
+        context.log.info(
+            f"{overrides.height} overrides from {path}: "
+            + ", ".join(f"{n} {action}" for action, n in by_action.iter_rows())
+        )
 
 
 def _check_results(con, report: LoadReport) -> list[dg.AssetCheckResult]:
@@ -121,6 +150,8 @@ def raw_tables(
         )
         report = land_batch(con, batch, source.name, quality_settings.date_window(today))
         _report_problems(context, report)
+        _report_removals(context, report)
+        _land_overrides(context, con, Path(quality_settings.overrides_path))
         for table, load in report.tables.items():
             contract = raw_contracts()[table]
             metadata = table_metadata(
@@ -136,6 +167,7 @@ def raw_tables(
                     "rows_unchanged": dg.MetadataValue.int(load.unchanged),
                     "rows_quarantined": dg.MetadataValue.int(load.quarantined),
                     "rows_quarantined_before": dg.MetadataValue.int(load.quarantined_before),
+                    "rows_removed": dg.MetadataValue.int(load.removed),
                 }
             )
             if table == "prices":

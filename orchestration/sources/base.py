@@ -99,7 +99,9 @@ class RawBatch:
     `requested` says what was asked (for the loads table) and `missing` lists the
     tickers or series that were asked for and did not come. `absent` names, per table, the
     value columns the source did not deliver at all (a file without that column): landing
-    keeps the stored values of those columns, and new rows have them null.
+    keeps the stored values of those columns, and new rows have them null. A `complete`
+    batch is everything the warehouse should hold (a reload of a `files` directory):
+    landing removes the stored rows whose key it lacks.
     """
 
     prices: pl.DataFrame = field(default_factory=lambda: empty_frame(PRICES_SCHEMA))
@@ -110,6 +112,7 @@ class RawBatch:
     requested: dict = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     absent: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    complete: bool = False
 
     def table(self, name: str) -> pl.DataFrame:
         """One of the four raw tables by name."""

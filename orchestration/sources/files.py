@@ -313,11 +313,13 @@ class FilesSource:
 
     name = "files"
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, reload: bool = False) -> None:
         self.directory = Path(directory)
+        self.reload = reload
 
     def fetch(self, request: FetchRequest) -> RawBatch:
-        """Read every file of the layout; unparseable rows become rejects."""
+        """Read every file of the layout; unparseable rows become rejects. With `reload`,
+        the batch is complete: the rows the directory no longer has are removed."""
         if not self.directory.is_dir():
             raise SourceError(
                 f"files source: {self.directory} is not a directory; set CAPGAP_FILES_DIR to "
@@ -343,8 +345,9 @@ class FilesSource:
             rates=frames["rates"],
             actions=frames["actions"],
             rejects=pl.concat(rejects),
-            requested={"directory": str(self.directory)},
+            requested={"directory": str(self.directory), "reload": self.reload},
             absent=absent,
+            complete=self.reload,
         )
 
     def _locate(self, table: str) -> Path | None:

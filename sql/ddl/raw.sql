@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS raw.actions (
 
 -- key (load_id, table_name): what each load asked for, what came, what it did;
 -- received = inserted + updated + unchanged + quarantined + quarantined_before, and
--- quarantined = the rows of raw.quarantine with the load's id
+-- quarantined = the rows of raw.quarantine with the load's id; rows stored after the load
+-- = rows stored before + inserted - removed
 CREATE TABLE IF NOT EXISTS raw.loads (
     load_id     VARCHAR   NOT NULL,
     source      VARCHAR   NOT NULL,
@@ -70,10 +71,13 @@ CREATE TABLE IF NOT EXISTS raw.loads (
     unchanged   BIGINT    NOT NULL,
     quarantined BIGINT    NOT NULL,
     -- rows rejected again that raw.quarantine already holds from an earlier load
-    quarantined_before BIGINT NOT NULL DEFAULT 0
+    quarantined_before BIGINT NOT NULL DEFAULT 0,
+    -- stored rows a complete load (a files reload) no longer had, removed
+    removed     BIGINT    NOT NULL DEFAULT 0
 );
--- warehouses built before quarantined_before was recorded
+-- warehouses built before these were recorded
 ALTER TABLE raw.loads ADD COLUMN IF NOT EXISTS quarantined_before BIGINT DEFAULT 0;
+ALTER TABLE raw.loads ADD COLUMN IF NOT EXISTS removed BIGINT DEFAULT 0;
 
 -- key (table_name, record, rule): rows that broke the contract, kept with the reason
 CREATE TABLE IF NOT EXISTS raw.quarantine (
@@ -84,4 +88,17 @@ CREATE TABLE IF NOT EXISTS raw.quarantine (
     source         VARCHAR   NOT NULL,
     load_id        VARCHAR   NOT NULL,
     quarantined_at TIMESTAMP NOT NULL
+);
+
+-- one row per line of the overrides file (orchestration/overrides.py): a person's
+-- corrections with their reasons, replaced whole on every run
+CREATE TABLE IF NOT EXISTS raw.overrides (
+    ticker    VARCHAR   NOT NULL,
+    from_date DATE      NOT NULL,
+    to_date   DATE,
+    action    VARCHAR   NOT NULL,
+    reason    VARCHAR   NOT NULL,
+    line      BIGINT    NOT NULL,
+    file      VARCHAR   NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
 );

@@ -104,6 +104,22 @@ def test_the_last_day_was_built_incrementally(replayed, days):
     assert built["staging.member_prices"][0] == "incremental"
 
 
+def test_the_split_during_the_replay_rebased_its_ticker_s_whole_history(replayed, days):
+    """The sample adjusts its history as of the day fetched: on the day of the split, every
+    earlier bar of that ticker came back re-based and was fetched, and stored, again."""
+    market = generate(80, 2, 42, DEFAULT_END)
+    split = market.actions.filter(
+        (pl.col("kind") == "split") & pl.col("date").is_in(pl.Series(days[1:]))
+    ).row(0, named=True)
+    with duckdb.connect(str(replayed), read_only=True) as con:
+        revised, stored = con.execute(
+            "SELECT count(*) FILTER (WHERE loaded_at > (SELECT min(started_at) FROM raw.loads)),"
+            " count(*) FROM raw.prices WHERE ticker = ? AND date < ?",
+            [split["ticker"], days[0]],
+        ).fetchall()[0]
+    assert revised == stored > 200
+
+
 def test_a_range_rerun_equals_a_full_build(replayed, full_build, days):
     materialize_into(
         replayed,

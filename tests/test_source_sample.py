@@ -349,3 +349,32 @@ def test_breadth_swings_every_year(medium: RawBatch) -> None:
     assert judged.height >= MEDIUM["years"] - 1
     assert (judged["high"] >= BREADTH_HIGH).all(), judged
     assert (judged["low"] <= BREADTH_LOW).all(), judged
+
+
+def test_history_is_adjusted_as_of_the_day_it_is_fetched() -> None:
+    """A download on a day gives the history adjusted for the splits and dividends up to that
+    day, as Yahoo does: the day after a split, every earlier bar of that ticker is re-based;
+    with no event in between, two downloads agree bit for bit."""
+    final = SampleSource(**SMALL).fetch(FetchRequest(today=AFTER_END))
+    split = final.actions.filter(pl.col("kind") == "split").sort("date").row(-1, named=True)
+    ticker, day = split["ticker"], split["date"]
+    all_sessions = sessions(day - timedelta(days=30), day)
+    before, on = previous_session(day, all_sessions), day
+
+    def history(through: date) -> pl.DataFrame:
+        batch = SampleSource(**SMALL, through=through).fetch(FetchRequest(today=AFTER_END))
+        return batch.prices.filter((pl.col("ticker") == ticker) & (pl.col("date") < before))
+
+    then, now = history(before), history(on)
+    assert (then["close"] / now["close"]).to_list() == pytest.approx(
+        [split["value"]] * then.height, rel=1e-12
+    )
+    assert then["close"].to_list() != now["close"].to_list()
+    assert (then["unadjusted_close"] == now["unadjusted_close"]).all()
+    quiet = final.prices.filter(pl.col("ticker") == "^GSPC")["date"].to_list()[-40]
+    fund = SampleSource(**SMALL, through=quiet).fetch(FetchRequest(today=AFTER_END)).prices
+    assert fund.filter(pl.col("ticker") == "^GSPC")["close"].to_list() == (
+        final.prices.filter((pl.col("ticker") == "^GSPC") & (pl.col("date") <= quiet))[
+            "close"
+        ].to_list()
+    )

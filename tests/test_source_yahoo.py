@@ -595,3 +595,55 @@ def test_yahoo_source_materializes_through_dagster(stand_in: StandIn, tmp_path: 
         "SELECT count(*), count(fed_funds), count(cpi_index), min(date) FILTER (cpi_index > 0)"
         " FROM staging.rates_asof",
     ) == [(253, 253, 222, date(2020, 2, 18))]
+
+
+AMZN_BEFORE = (
+    YAHOO / "yahoo_chart_AMZN_1d_2020-01-02_recorded-2021-11-21_before-20for1-split.body.json"
+)
+AMZN_AFTER = (
+    YAHOO / "yahoo_chart_AMZN_1d_2020-01-02_recorded-2025-02-20_after-20for1-split.body.json"
+)
+GOOG_2024 = YAHOO / "yahoo_chart_GOOG_1d_2020-01-02_recorded-2024-09-16_after-split.body.json"
+GOOG_2025 = YAHOO / "yahoo_chart_GOOG_1d_2020-01-02_recorded-2025-02-20_after-split.body.json"
+
+
+def history_queries(stand_in: StandIn, symbol: str) -> list[list[str]]:
+    """The `period1` of each chart request for `symbol` that asked for a range of bars."""
+    asked = [parse_qs(query) for query, _ in stand_in.chart_requests(symbol)]
+    return [query["period1"] for query in asked if "period1" in query]
+
+
+@pytest.mark.parametrize(
+    ("symbol", "stored", "served", "close"),
+    [
+        ("AMZN", AMZN_BEFORE, AMZN_AFTER, 94.90049743652344),  # a 20-for-1 split since
+        ("GOOG", GOOG_2024, GOOG_2025, 68.12371826171875),  # dividends since
+    ],
+)
+def test_a_rebased_history_is_fetched_again_whole(
+    stand_in: StandIn, tmp_path: Path, symbol: str, stored: Path, served: Path, close: float
+) -> None:
+    """The same 2020-01-02 bar recorded before and after Yahoo re-based the history: an
+    evening run that sees a stored bar come back with another adjusted close asks for the
+    ticker's whole history again, so the warehouse holds what a fresh download gives."""
+    stand_in.files = member_and_fred_files()
+    stand_in.charts.update({"^GSPC": QQQ, "^RUT": QQQ, symbol: stored})
+    warehouse = tmp_path / "yahoo.duckdb"
+    resources = resources_from_env({"CAPGAP_WAREHOUSE": str(warehouse)})
+    resources["market_source"] = StandInMarketSource(
+        kind="yahoo", stand_in_url=stand_in.url, benchmarks=["^GSPC", "^RUT", symbol]
+    )
+    assert dg.materialize(all_assets(), resources=resources).success
+    before = len(history_queries(stand_in, symbol))
+
+    stand_in.charts[symbol] = served
+    assert dg.materialize(all_assets(), resources=resources).success
+
+    queries = history_queries(stand_in, symbol)
+    history_start = datetime(2020, 1, 1, tzinfo=ZoneInfo("America/New_York")).timestamp()
+    assert len(queries) == before + 2  # the evening's overlap, then the whole history
+    assert queries[-2] != [str(int(history_start))]
+    assert queries[-1] == [str(int(history_start))]
+    assert read_only_query(
+        warehouse, f"SELECT date::VARCHAR, close FROM raw.prices WHERE ticker = '{symbol}'"
+    ) == [("2020-01-02", close)]

@@ -1,9 +1,11 @@
 """The ingest layer: one load of the configured source lands the four raw tables."""
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
 from orchestration.check_results import check_result, check_specs
 from orchestration.landing import LoadReport, land_batch
@@ -18,13 +20,54 @@ from orchestration.resources import (
     RebuildSettings,
     Warehouse,
 )
-from orchestration.sources.base import FetchRequest, SourceError
+from orchestration.sources.base import FetchRequest, RawBatch, Source, SourceError
 
 QUARANTINE_SAMPLE = 5
 
 
 def _last_dates(con, table: str, key: str) -> dict[str, date]:
     return dict(con.execute(f"SELECT {key}, max(date) FROM raw.{table} GROUP BY {key}").fetchall())
+
+
+def _rebased_fetched_whole(
+    context: dg.AssetExecutionContext,
+    con,
+    source: Source,
+    request: FetchRequest,
+    batch: RawBatch,
+) -> RawBatch:
+    """The batch with the whole history of each ticker whose stored bars came back with
+    another adjusted close (the vendor re-based it after a split or a dividend): the
+    warehouse's series then equals a fresh download, not new bars on an old basis."""
+    con.register("delivered_prices", batch.prices.select("ticker", "date", "close").to_arrow())
+    try:
+        rebased = [
+            ticker
+            for (ticker,) in con.execute(
+                "SELECT DISTINCT delivered.ticker FROM delivered_prices AS delivered "
+                "JOIN raw.prices AS stored USING (ticker, date) "
+                "WHERE delivered.close IS DISTINCT FROM stored.close ORDER BY 1"
+            ).fetchall()
+        ]
+    finally:
+        con.unregister("delivered_prices")
+    if not rebased:
+        return batch
+    more = f" and {len(rebased) - 10} more" if len(rebased) > 10 else ""
+    context.log.info(
+        f"{len(rebased)} tickers came back re-based (a split or dividend since the last run): "
+        f"fetching their whole history again: {', '.join(rebased[:10])}{more}"
+    )
+    stored = {t: d for t, d in request.last_price_dates.items() if t not in set(rebased)}
+    again = source.fetch(replace(request, last_price_dates=stored, only_tickers=frozenset(rebased)))
+    refetched = pl.col("ticker").is_in(rebased)
+    return replace(
+        batch,
+        prices=pl.concat([batch.prices.filter(~refetched), again.prices.filter(refetched)]),
+        actions=pl.concat([batch.actions, again.actions]).unique(maintain_order=True),
+        rejects=pl.concat([batch.rejects, again.rejects]),
+        missing=list(dict.fromkeys([*batch.missing, *again.missing])),
+    )
 
 
 def _report_removals(context: dg.AssetExecutionContext, report: LoadReport) -> None:
@@ -142,6 +185,8 @@ def raw_tables(
         context.log.info(f"fetching from the {source.name} source: {resumed}")
         try:
             batch = source.fetch(request)
+            if source.resumes and request.last_price_dates:
+                batch = _rebased_fetched_whole(context, con, source, request, batch)
         except SourceError as error:
             raise dg.Failure(description=str(error)) from error
         context.log.info(

@@ -126,8 +126,9 @@ class FetchRequest:
     `last_price_dates` maps each ticker to its last stored date, `last_rate_dates` each
     rate series to its last stored observation; `overlap_days` is how
     many trading days before that to fetch again, to catch revisions. `refetch_from`, when
-    set, asks again for everything from that date on (a re-run of a range). `log` takes
-    progress messages (Dagster's run log when run as an asset).
+    set, asks again for everything from that date on (a re-run of a range). `only_tickers`,
+    when set, asks for the bars of those tickers only (a history fetched again whole after a
+    re-basing). `log` takes progress messages (Dagster's run log when run as an asset).
     """
 
     today: date
@@ -135,6 +136,7 @@ class FetchRequest:
     last_rate_dates: dict[str, date] = field(default_factory=dict)
     overlap_days: int = 5
     refetch_from: date | None = None
+    only_tickers: frozenset[str] | None = None
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("capgap.sources"))
 
     def start_date(self, last_stored: date | None, first: date) -> date:
@@ -152,9 +154,16 @@ class FetchRequest:
 
 
 class Source(Protocol):
-    """A market-data source: one call lands one raw batch."""
+    """A market-data source: one call lands one raw batch.
+
+    A source that `resumes` brings each ticker's bars from its last stored date on (with an
+    overlap): a stored bar that comes back with another adjusted close means the vendor
+    re-based the history (a split or a dividend since), and the warehouse asks for that
+    ticker's history again whole. A source that does not resume brings everything each time.
+    """
 
     name: str
+    resumes: bool
 
     def fetch(self, request: FetchRequest) -> RawBatch:
         """Fetch what the request asks for and return it as a raw batch."""

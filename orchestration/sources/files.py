@@ -312,6 +312,7 @@ class FilesSource:
     """Reads the `files` layout from a directory."""
 
     name = "files"
+    resumes = False
 
     def __init__(self, directory: Path, reload: bool = False) -> None:
         self.directory = Path(directory)

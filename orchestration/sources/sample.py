@@ -66,13 +66,35 @@ STREAMS = ("regimes", "rates", "factors", "universe", "paths", "gaps", "volume",
 
 
 @dataclass(frozen=True)
+class Rebasing:
+    """How the adjusted history of each company with splits or dividends is based: on each
+    session, the product of the factors of its later events (the `Adjustment`). Adjusted
+    as of a date, a price is its fully adjusted value over the factor on that date, as a
+    download on that date would give it; later events re-base the whole history."""
+
+    tickers: np.ndarray  # the companies with events
+    sessions: np.ndarray  # datetime64[D] of every session
+    factors: np.ndarray  # those companies x sessions
+
+    def on(self, cutoff: date) -> pl.DataFrame:
+        """Each company's factor on the last session up to `cutoff` (ticker, base)."""
+        day = int(np.searchsorted(self.sessions, np.datetime64(cutoff, "D"), side="right")) - 1
+        return pl.DataFrame(
+            {"ticker": self.tickers, "base": self.factors[:, max(day, 0)]},
+            schema={"ticker": pl.String(), "base": pl.Float64()},
+        )
+
+
+@dataclass(frozen=True)
 class SampleMarket:
-    """The whole generated history as the four raw tables."""
+    """The whole generated history as the four raw tables, and how its adjusted history
+    is based."""
 
     prices: pl.DataFrame
     members: pl.DataFrame
     rates: pl.DataFrame
     actions: pl.DataFrame
+    rebasing: Rebasing
 
 
 def _dates(cal: Calendar, days: np.ndarray) -> pl.Series:
@@ -179,10 +201,17 @@ def _actions_frame(
 
 def as_of(market: SampleMarket, cutoff: date) -> SampleMarket:
     """What was known on `cutoff`: later rows dropped, later exits not yet known, CPI only
-    once released."""
+    once released, and prices adjusted only for the splits and dividends by then."""
     on_time = pl.col("date") <= cutoff
+    adjusted = ("open", "high", "low", "close")
+    prices = (
+        market.prices.filter(on_time)
+        .join(market.rebasing.on(cutoff), on="ticker", how="left", maintain_order="left")
+        .with_columns(pl.col(adjusted) / pl.col("base").fill_null(1.0))
+        .drop("base")
+    )
     return SampleMarket(
-        prices=market.prices.filter(on_time),
+        prices=prices,
         members=market.members.filter(pl.col("valid_from") <= cutoff).with_columns(
             pl.when(pl.col("valid_to") <= cutoff).then(pl.col("valid_to")).alias("valid_to")
         ),
@@ -190,6 +219,7 @@ def as_of(market: SampleMarket, cutoff: date) -> SampleMarket:
             pl.when(pl.col("series") == CPI).then(cpi_released(cutoff)).otherwise(on_time)
         ),
         actions=market.actions.filter(on_time),
+        rebasing=market.rebasing,
     )
 
 
@@ -307,6 +337,7 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
         members=_members_frame(cal, u, membership),
         rates=rates.frame(cal, end).cast(RATES_SCHEMA),
         actions=_actions_frame(cal, u, splits, dividends, priced),
+        rebasing=Rebasing(u.ticker[adjustment.companies], cal.sessions, adjustment.factors),
     )
 
 
@@ -334,6 +365,7 @@ class SampleSource:
     """The offline source: a synthetic market generated in-process from a seed."""
 
     name = "sample"
+    resumes = True
 
     def __init__(
         self,
@@ -367,8 +399,11 @@ class SampleSource:
         cutoff = min(self.end, request.today, self.through or self.end)
         if cutoff < self.end:
             market = as_of(market, cutoff)
+        prices = market.prices
+        if request.only_tickers is not None:
+            prices = prices.filter(pl.col("ticker").is_in(sorted(request.only_tickers)))
         batch = RawBatch(
-            prices=_resumed(market.prices, "ticker", request.last_price_dates, request),
+            prices=_resumed(prices, "ticker", request.last_price_dates, request),
             members=market.members,
             rates=_resumed(market.rates, "series", request.last_rate_dates, request),
             actions=market.actions,

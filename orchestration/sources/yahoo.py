@@ -102,6 +102,7 @@ class YahooSource:
     """
 
     name: ClassVar[str] = "yahoo"
+    resumes: ClassVar[bool] = True
 
     history_start: date | None = None
     chunk_size: int = 100
@@ -121,8 +122,10 @@ class YahooSource:
 
         A member list that cannot be fetched or read fails the fetch (there would be
         nothing to ask for); a ticker or FRED series that does not come is reported in
-        `missing` and logged.
+        `missing` and logged. With `only_tickers`, only those tickers' bars and actions.
         """
+        if request.only_tickers is not None:
+            return self.download(sorted(request.only_tickers), request)
         members, member_rejects = self.fetch_members(request)
         symbols = [*members["ticker"], *self.benchmarks, *RATE_SYMBOLS]
         market = self.download(symbols, request)

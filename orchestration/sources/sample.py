@@ -76,13 +76,10 @@ class Rebasing:
     sessions: np.ndarray  # datetime64[D] of every session
     factors: np.ndarray  # those companies x sessions
 
-    def on(self, cutoff: date) -> pl.DataFrame:
-        """Each company's factor on the last session up to `cutoff` (ticker, base)."""
+    def on(self, cutoff: date) -> dict[str, float]:
+        """Each company's factor on the last session up to `cutoff`, by ticker."""
         day = int(np.searchsorted(self.sessions, np.datetime64(cutoff, "D"), side="right")) - 1
-        return pl.DataFrame(
-            {"ticker": self.tickers, "base": self.factors[:, max(day, 0)]},
-            schema={"ticker": pl.String(), "base": pl.Float64()},
-        )
+        return dict(zip(self.tickers.tolist(), self.factors[:, max(day, 0)].tolist(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -204,12 +201,10 @@ def as_of(market: SampleMarket, cutoff: date) -> SampleMarket:
     once released, and prices adjusted only for the splits and dividends by then."""
     on_time = pl.col("date") <= cutoff
     adjusted = ("open", "high", "low", "close")
-    prices = (
-        market.prices.filter(on_time)
-        .join(market.rebasing.on(cutoff), on="ticker", how="left", maintain_order="left")
-        .with_columns(pl.col(adjusted) / pl.col("base").fill_null(1.0))
-        .drop("base")
+    base = pl.col("ticker").replace_strict(
+        market.rebasing.on(cutoff), default=1.0, return_dtype=pl.Float64
     )
+    prices = market.prices.filter(on_time).with_columns(pl.col(adjusted) / base)
     return SampleMarket(
         prices=prices,
         members=market.members.filter(pl.col("valid_from") <= cutoff).with_columns(

@@ -58,8 +58,9 @@ def _rebased_fetched_whole(
         f"{len(rebased)} tickers came back re-based (a split or dividend since the last run): "
         f"fetching their whole history again: {', '.join(rebased[:10])}{more}"
     )
-    stored = {t: d for t, d in request.last_price_dates.items() if t not in set(rebased)}
-    again = source.fetch(replace(request, last_price_dates=stored, only_tickers=frozenset(rebased)))
+    refetch = frozenset(rebased)
+    stored = {t: d for t, d in request.last_price_dates.items() if t not in refetch}
+    again = source.fetch(replace(request, last_price_dates=stored, only_tickers=refetch))
     refetched = pl.col("ticker").is_in(rebased)
     return replace(
         batch,

@@ -1,4 +1,5 @@
 """`capgap run`: materialize every asset through Dagster, then print the latest day.
+`capgap members`: write the live lists' point-in-time membership as a members.csv.
 
 A run that fails ends with one line per failure saying what failed, where and what to do
 (the traceback is in the Dagster run log); a warning check that failed is listed under the
@@ -8,6 +9,7 @@ summary.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
@@ -116,17 +118,46 @@ def run() -> int:
     return 0
 
 
+def members(args: argparse.Namespace) -> int:
+    """Write the live source's point-in-time membership as a `files` source members.csv."""
+    from datetime import date
+
+    from orchestration.members_file import MembersFileError, members_command
+    from orchestration.settings import SettingsError, resources_from_env
+    from orchestration.sources.base import SourceError
+    from orchestration.sources.http import FetchError
+
+    try:
+        source = resources_from_env()["market_source"]
+        lines = members_command(args, source, date.today())
+    except (SettingsError, MembersFileError, SourceError, FetchError) as error:
+        print(f"capgap members: {printable(error)}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
 def main() -> None:
     """Entry point of the `capgap` command."""
+    from orchestration.members_file import add_arguments
+
     parser = argparse.ArgumentParser(prog="capgap", description=__doc__)
-    parser.add_argument(
-        "command",
-        choices=["run", "dictionary"],
-        help="run: materialize everything; dictionary: write docs/data_dictionary.md",
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="materialize everything, then print the latest day")
+    commands.add_parser("dictionary", help="write docs/data_dictionary.md")
+    add_arguments(
+        commands.add_parser(
+            "members",
+            help="write the live lists' point-in-time membership as a files-source members.csv",
+        )
     )
-    if parser.parse_args().command == "dictionary":
+    args = parser.parse_args()
+    if args.command == "dictionary":
         from orchestration.dictionary import write_dictionary
 
         write_dictionary()
         sys.exit(0)
+    if args.command == "members":
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        sys.exit(members(args))
     sys.exit(run())

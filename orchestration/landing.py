@@ -3,10 +3,10 @@
 Everything one load writes happens in one transaction, so a load that fails half-way
 leaves the raw tables as they were. Each table is merged on its key: new keys are
 inserted, changed values replace the stored ones (a revision), identical rows are left
-alone, so landing the same batch twice adds nothing. A complete batch (a `files` reload)
-also removes the stored rows whose key it lacks, and hands on what they rebuild in
-`meta.pending_rebuilds`; a table with lines the source could not read keeps its rows (their
-keys are unknown).
+alone, so landing the same batch twice adds nothing. A table the batch delivers complete
+(a `files` reload; a live source's membership) loses the stored rows whose key the batch
+lacks, and hands on what they rebuild in `meta.pending_rebuilds`; a table with lines the
+source could not read keeps its rows (their keys are unknown).
 """
 
 from __future__ import annotations
@@ -156,7 +156,8 @@ REMOVED_REBUILDS = {
 
 
 def _remove_missing(con: duckdb.DuckDBPyConnection, table: str, delivered: pl.DataFrame) -> int:
-    """Remove the stored rows whose key a complete batch lacks; hand on what they rebuild."""
+    """Remove the stored rows whose key a batch delivering `table` complete lacks; hand on
+    what they rebuild."""
     key = raw_contracts()[table].key
     con.register("delivered_keys", delivered.select(key).to_arrow())
     try:
@@ -201,7 +202,7 @@ def land_batch(
             unreadable = batch.rejects.filter(pl.col("table_name") == table).height
             removed = (
                 _remove_missing(con, table, batch.table(table))
-                if batch.complete and not unreadable
+                if table in batch.complete and not unreadable
                 else 0
             )
             received = batch.table(table).height + unreadable
@@ -215,7 +216,7 @@ def land_batch(
                 quarantined=rejected - held_before.get(table, 0),
                 quarantined_before=held_before.get(table, 0),
                 removed=removed,
-                removal_skipped=batch.complete and bool(unreadable),
+                removal_skipped=table in batch.complete and bool(unreadable),
             )
         _record_load(con, load_id, source, started_at, batch, tables)
     outcomes = {t: s.outcomes for t, s in checked.items()}

@@ -16,6 +16,12 @@ from pydantic import PrivateAttr
 from orchestration.paths import DDL_DIR
 from orchestration.screening import DateWindow
 from orchestration.sources.base import Source
+from orchestration.sources.fred import FRED_URL
+from orchestration.sources.http import USER_AGENT
+from orchestration.sources.ishares import CSV_URL, PRODUCT_DATA_URL, HoldingsEndpoints
+from orchestration.sources.live_members import ListEndpoints
+from orchestration.sources.tickers import SEC_TICKERS_URL
+from orchestration.sources.wikipedia import SP500_URL
 from orchestration.warehouse_file import (
     WarehouseFileError,
     check_file,
@@ -110,7 +116,9 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class MarketSource(dg.ConfigurableResource):
-    """Which source fills the raw tables (`sample`, `files` or `yahoo`) and its settings.
+    """Which source fills the raw tables (`sample`, `files` or `yahoo`) and its settings:
+    the `yahoo` source's endpoints (a mirror or a proxy can stand in for each) and the
+    User-Agent it sends (the SEC asks for one with a contact).
 
     `files_reload` makes the `files` directory the truth again: the raw rows it no longer
     has are removed (and what was built from them rebuilt)."""
@@ -124,6 +132,22 @@ class MarketSource(dg.ConfigurableResource):
     sample_end: str = "2026-11-20"
     sample_through: str = ""
     yahoo_history_start: str = ""
+    sp500_url: str = SP500_URL
+    ishares_url: str = PRODUCT_DATA_URL
+    ishares_csv_url: str = CSV_URL
+    sec_tickers_url: str = SEC_TICKERS_URL
+    fred_url: str = FRED_URL
+    user_agent: str = USER_AGENT
+
+    def list_endpoints(self) -> ListEndpoints:
+        """Where the live member lists and holdings are asked for."""
+        return ListEndpoints(
+            sp500_url=self.sp500_url,
+            holdings=HoldingsEndpoints(
+                product_data_url=self.ishares_url, csv_url=self.ishares_csv_url
+            ),
+            sec_tickers_url=self.sec_tickers_url,
+        )
 
     def build(self) -> Source:
         """The configured source, ready to fetch."""
@@ -151,7 +175,12 @@ class MarketSource(dg.ConfigurableResource):
             start = (
                 date.fromisoformat(self.yahoo_history_start) if self.yahoo_history_start else None
             )
-            return YahooSource(history_start=start)
+            return YahooSource(
+                history_start=start,
+                lists=self.list_endpoints(),
+                fred_url=self.fred_url,
+                user_agent=self.user_agent,
+            )
         raise dg.Failure(
             f"unknown source '{self.kind}': CAPGAP_SOURCE is one of sample, files, yahoo"
         )

@@ -23,6 +23,15 @@ from orchestration.warehouse_file import WarehouseFileError, check_path
 
 DEFAULT_WAREHOUSE = "data/capgap.duckdb"
 SOURCES = ("sample", "files", "yahoo")
+# The live source's endpoints and User-Agent: MarketSource field, environment variable.
+ENDPOINT_VARIABLES = {
+    "sp500_url": "CAPGAP_SP500_URL",
+    "ishares_url": "CAPGAP_ISHARES_URL",
+    "ishares_csv_url": "CAPGAP_ISHARES_CSV_URL",
+    "sec_tickers_url": "CAPGAP_SEC_TICKERS_URL",
+    "fred_url": "CAPGAP_FRED_URL",
+    "user_agent": "CAPGAP_USER_AGENT",
+}
 
 
 class SettingsError(ValueError):
@@ -99,6 +108,10 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, object
             sample_end=_date(env, "CAPGAP_SAMPLE_END", sample.sample_end),
             sample_through=_date(env, "CAPGAP_SAMPLE_THROUGH", sample.sample_through),
             yahoo_history_start=_date(env, "CAPGAP_YAHOO_START", ""),
+            **{
+                field: env.get(variable, "").strip() or getattr(sample, field)
+                for field, variable in ENDPOINT_VARIABLES.items()
+            },
         ),
         "indicator_settings": IndicatorSettings(),
         "rebuild": RebuildSettings.configure_at_launch(),

@@ -21,6 +21,7 @@ KEYS = {
     "members": ("universe", "ticker", "valid_from"),
     "rates": ("series", "date"),
     "actions": ("ticker", "date", "kind"),
+    "index_weights": ("universe", "ticker", "as_of"),
 }
 FUNDS = (
     "^GSPC",

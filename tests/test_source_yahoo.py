@@ -43,8 +43,10 @@ from pydantic import Field
 from orchestration.resources import MarketSource
 from orchestration.settings import resources_from_env
 from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, FetchRequest
-from orchestration.sources.constituents import parse_ishares_holdings, parse_sp500_html
-from orchestration.sources.fred import FredFormatError, fetch_fred_series, parse_fred_csv
+from orchestration.sources.fred import FredFormatError, parse_fred_csv
+from orchestration.sources.ishares import HoldingsEndpoints
+from orchestration.sources.live_members import ListEndpoints
+from orchestration.sources.wikipedia import parse_sp500_html
 from orchestration.sources.yahoo import BENCHMARKS, RATE_SYMBOLS, YahooSource
 from tests.conftest import all_assets, read_only_query
 
@@ -67,7 +69,6 @@ NO_ROWS = YAHOO / "yahoo_chart_VXAPL_index_no_data.body.json"
 SP500_2024 = MEMBERS / "wikipedia_sp500_rev1250356709_2024-10-09.tables.html"
 SP500_2018 = MEMBERS / "wikipedia_sp500_rev821321383_2018-01-19_old_layout.tables.html"
 SP500_3_ROWS = MEMBERS / "wikipedia_sp500_rev1250356709_2024-10-09.AAPL_BRK.B_MSFT.derived.html"
-IWM = MEMBERS / "ishares_IWM_holdings_2026-05-05.csv"
 IWM_7_ROWS = MEMBERS / "ishares_IWM_holdings_2026-05-05.7_rows.derived.csv"
 DGS2_OLD = FRED / "fred_DGS2_DATE-header_last-400-rows.trimmed.csv"
 DGS2_NEW = FRED / "fred_DGS2_observation_date-header_2021-02-12_2026-02-12.csv"
@@ -192,11 +193,29 @@ def log(caplog: pytest.LogCaptureFixture) -> logging.Logger:
     return logging.getLogger("capgap.test")
 
 
+LATEST_IWM_CSV = (
+    "/ishares/239710/ishares-russell-2000-etf/1467271812596.ajax"
+    "?fileType=csv&fileName=IWM_holdings&dataType=fund"
+)
+
+
+def stand_in_lists(url: str) -> ListEndpoints:
+    """The member lists' endpoints, on the stand-in."""
+    return ListEndpoints(
+        sp500_url=f"{url}/wiki/sp500",
+        holdings=HoldingsEndpoints(
+            product_data_url=f"{url}/product-data", csv_url=f"{url}/ishares"
+        ),
+        sec_tickers_url=f"{url}/sec/company_tickers.json",
+    )
+
+
 def member_and_fred_files() -> dict[str, tuple[bytes, str]]:
-    """The recorded member lists and FRED series, served by path."""
+    """The recorded member lists and FRED series, served by path: the IWM file as the
+    latest holdings of the CSV endpoint (the product-data API and dated files answer 404)."""
     return {
         "/wiki/sp500": (SP500_3_ROWS.read_bytes(), "text/html; charset=UTF-8"),
-        "/iwm.csv": (IWM_7_ROWS.read_bytes(), "text/csv"),
+        LATEST_IWM_CSV: (IWM_7_ROWS.read_bytes(), "text/csv"),
         "/fredgraph.csv?id=DGS2": (DGS2_NEW.read_bytes(), "text/csv"),
         "/fredgraph.csv?id=DFF": (DFF_OLD.read_bytes(), "text/csv"),
         "/fredgraph.csv?id=CPIAUCSL": (CPI_NEW.read_bytes(), "text/csv"),
@@ -206,8 +225,7 @@ def member_and_fred_files() -> dict[str, tuple[bytes, str]]:
 def source_for(stand_in: StandIn, sleeps: list[float] | None = None, **config) -> YahooSource:
     """A yahoo source whose every URL points at the stand-in."""
     settings = {
-        "sp500_url": f"{stand_in.url}/wiki/sp500",
-        "iwm_holdings_url": f"{stand_in.url}/iwm.csv",
+        "lists": stand_in_lists(stand_in.url),
         "fred_url": f"{stand_in.url}/fredgraph.csv",
         "retry_base_delay": 1.0,
         "timeout": 5.0,
@@ -354,22 +372,29 @@ def test_fetch_builds_a_raw_batch_in_the_raw_schemas(
     stand_in.charts["^TNX"] = AAPL
     source = source_for(stand_in, chunk_size=10, history_start=date(2020, 1, 1))
 
-    batch = source.fetch(request_on(date(2022, 2, 1), log))
+    batch = source.fetch(request_on(date(2026, 5, 6), log))
 
     for name, schema in RAW_SCHEMAS.items():
         assert batch.table(name).schema == pl.Schema(schema), name
     assert batch.rejects.schema == pl.Schema(REJECTS_SCHEMA)
     assert set(batch.prices["ticker"]) == {"AAPL", "MSFT"}
-    assert batch.members.select("universe", "ticker").rows() == [
-        ("large", "AAPL"),
-        ("large", "BRK-B"),
-        ("large", "MSFT"),
-        ("small", "BE"),
-        ("small", "SATS"),
-        ("small", "ADRO"),
+    assert batch.members.select("universe", "ticker", "valid_from").rows() == [
+        ("large", "AAPL", date(1982, 11, 30)),
+        ("large", "BRK-B", date(2010, 2, 16)),
+        ("large", "MSFT", date(1994, 6, 1)),
+        ("small", "ADRO", date(2026, 5, 5)),
+        ("small", "BE", date(2026, 5, 5)),
+        ("small", "SATS", date(2026, 5, 5)),
     ]
-    assert batch.rejects.select("table_name", "rule").rows() == [("members", "duplicate_key")]
-    assert "ADRO" in batch.rejects["reason"][0]
+    assert batch.complete == ("members",)
+    assert batch.index_weights.select("ticker", "as_of", "weight").rows() == [
+        ("ADRO", date(2026, 5, 5), 0.0),
+        ("BE", date(2026, 5, 5), 1.93),
+        ("SATS", date(2026, 5, 5), 0.48),
+    ]
+    # The share and its CVR are both ADRO: the first (the larger holding) is kept.
+    assert batch.rejects.select("table_name", "rule").rows() == [("index_weights", "duplicate_key")]
+    assert "IWM holdings of 2026-05-05: ADRO listed again" in batch.rejects["reason"][0]
     assert batch.actions.group_by("ticker", "kind").len().sort("ticker", "kind").rows() == [
         ("AAPL", "dividend", 1),
         ("AAPL", "split", 1),
@@ -409,8 +434,10 @@ def test_fred_series_that_fails_is_reported_missing(
     assert missing == ["DGS2", "CPIAUCSL"]
     assert set(rates["series"]) == {"fed_funds"}
     assert rates["date"].min() == date(2022, 1, 1)
-    assert "FRED DGS2 did not come: FRED DGS2: expected CSV, got an HTML page" in caplog.text
-    assert "FRED CPIAUCSL did not come: HTTP Error 404" in caplog.text
+    assert "FRED DGS2 did not come: FRED DGS2: " in caplog.text
+    assert "answered with an HTML page, not CSV" in caplog.text
+    assert "FRED CPIAUCSL did not come: FRED CPIAUCSL: " in caplog.text
+    assert "answered HTTP 404" in caplog.text
 
 
 # --- FRED --------------------------------------------------------------------------------
@@ -449,13 +476,6 @@ def test_fred_missing_values_are_skipped_not_landed() -> None:
     assert date(2025, 10, 1) not in empty.rows["date"].to_list()  # `2025-10-01,`
     assert set(dot.rows["series"]) == {"ust_2y"}
     assert set(empty.rows["series"]) == {"cpi_index"}
-
-
-def test_fred_html_page_is_a_clear_error(stand_in: StandIn) -> None:
-    stand_in.files["/fredgraph.csv?id=DFF"] = (HTML_PAGE, "text/html")
-
-    with pytest.raises(FredFormatError, match=r"FRED DFF: expected CSV, got an HTML page"):
-        fetch_fred_series("DFF", base_url=f"{stand_in.url}/fredgraph.csv", timeout=5.0)
 
 
 def test_fred_header_of_another_series_is_a_clear_error() -> None:
@@ -501,26 +521,6 @@ def test_sp500_2018_layout_without_ids() -> None:
     assert members.filter(pl.col("valid_from") == snapshot).height == 136
 
 
-def test_ishares_holdings() -> None:
-    members = parse_ishares_holdings(IWM.read_bytes())
-
-    assert members.schema == pl.Schema(RAW_SCHEMAS["members"])
-    assert members.height == 1924 - 3  # equities, less the three without a ticker ("-")
-    assert set(members["valid_from"]) == {date(2026, 5, 5)}
-    assert set(members["universe"]) == {"small"}
-    assert not {"-", "XTSLA", "MSFUT", "RTYM6"} & set(members["ticker"])
-    assert members.row(0) == (
-        "small",
-        "BE",
-        date(2026, 5, 5),
-        None,
-        "BLOOM ENERGY CLASS A CORP",
-        "Industrials",
-    )
-    assert members.filter(pl.col("ticker") == "ADRO").height == 2  # a share and its CVR
-    assert "Communication Services" in set(members["sector"])
-
-
 def test_yahoo_rate_symbols_start_from_their_last_stored_rate() -> None:
     request = FetchRequest(
         today=date(2024, 6, 3),
@@ -556,8 +556,7 @@ class StandInMarketSource(MarketSource):
         if self.retry_attempts:
             options["retry_attempts"] = self.retry_attempts
         return YahooSource(
-            sp500_url=f"{self.stand_in_url}/wiki/sp500",
-            iwm_holdings_url=f"{self.stand_in_url}/iwm.csv",
+            lists=stand_in_lists(self.stand_in_url),
             fred_url=f"{self.stand_in_url}/fredgraph.csv",
             history_start=date(2020, 1, 1),
             session=LocalSession(self.stand_in_url),

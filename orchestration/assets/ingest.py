@@ -20,7 +20,14 @@ from orchestration.resources import (
     RebuildSettings,
     Warehouse,
 )
-from orchestration.sources.base import FetchRequest, RawBatch, Source, SourceError
+from orchestration.sources.base import (
+    STORED_HOLDINGS_SCHEMA,
+    FetchRequest,
+    RawBatch,
+    Source,
+    SourceError,
+    empty_frame,
+)
 
 QUARANTINE_SAMPLE = 5
 
@@ -68,6 +75,29 @@ def _rebased_fetched_whole(
         actions=pl.concat([batch.actions, again.actions]).unique(maintain_order=True),
         rejects=pl.concat([batch.rejects, again.rejects]),
         missing=list(dict.fromkeys([*batch.missing, *again.missing])),
+    )
+
+
+def _stored_holdings(con) -> pl.DataFrame:
+    """The index-weight snapshots stored, each ticker with its latest membership name and
+    sector (see `FetchRequest.stored_holdings`)."""
+    return (
+        con.sql(
+            """
+        WITH latest_names AS (
+            SELECT universe, ticker, arg_max(name, valid_from) AS name,
+                   arg_max(sector, valid_from) AS sector
+            FROM raw.members
+            GROUP BY universe, ticker
+        )
+        SELECT weights.universe, weights.ticker, weights.as_of, latest_names.name,
+               latest_names.sector
+        FROM raw.index_weights AS weights
+        LEFT JOIN latest_names USING (universe, ticker)
+        """
+        )
+        .pl()
+        .cast(STORED_HOLDINGS_SCHEMA)
     )
 
 
@@ -175,6 +205,9 @@ def raw_tables(
             today=today,
             last_price_dates=_last_dates(con, "prices", "ticker") if stored else {},
             last_rate_dates=_last_dates(con, "rates", "series") if stored else {},
+            stored_holdings=_stored_holdings(con)
+            if stored
+            else empty_frame(STORED_HOLDINGS_SCHEMA),
             refetch_from=rebuild.rebuild_from(),
             log=context.log,
         )

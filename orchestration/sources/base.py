@@ -41,6 +41,19 @@ ACTIONS_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.String(),
     "value": pl.Float64(),
 }
+INDEX_WEIGHTS_SCHEMA: dict[str, pl.DataType] = {
+    "universe": pl.String(),
+    "ticker": pl.String(),
+    "as_of": pl.Date(),
+    "weight": pl.Float64(),
+}
+STORED_HOLDINGS_SCHEMA: dict[str, pl.DataType] = {
+    "universe": pl.String(),
+    "ticker": pl.String(),
+    "as_of": pl.Date(),
+    "name": pl.String(),
+    "sector": pl.String(),
+}
 REJECTS_SCHEMA: dict[str, pl.DataType] = {
     "table_name": pl.String(),
     "record": pl.String(),
@@ -53,6 +66,7 @@ RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "members": MEMBERS_SCHEMA,
     "rates": RATES_SCHEMA,
     "actions": ACTIONS_SCHEMA,
+    "index_weights": INDEX_WEIGHTS_SCHEMA,
 }
 
 RATE_SERIES = ("ust_3m", "ust_2y", "ust_5y", "ust_10y", "ust_30y", "fed_funds", "cpi_index")
@@ -92,30 +106,32 @@ def rejects_frame(
 
 @dataclass(frozen=True)
 class RawBatch:
-    """What one load of a source brings: the four raw tables, and what it could not parse.
+    """What one load of a source brings: the raw tables, and what it could not parse.
 
     Frames follow the schemas above (column order included). `rejects` holds rows the
     source itself could not read; the raw contract rejects more before landing.
     `requested` says what was asked (for the loads table) and `missing` lists the
     tickers or series that were asked for and did not come. `absent` names, per table, the
     value columns the source did not deliver at all (a file without that column): landing
-    keeps the stored values of those columns, and new rows have them null. A `complete`
-    batch is everything the warehouse should hold (a reload of a `files` directory):
-    landing removes the stored rows whose key it lacks.
+    keeps the stored values of those columns, and new rows have them null. `complete` names
+    the tables the batch delivers whole, everything the warehouse should hold (all of them
+    in a reload of a `files` directory; the membership a live source derives afresh each
+    run): landing removes the stored rows of those tables whose key the batch lacks.
     """
 
     prices: pl.DataFrame = field(default_factory=lambda: empty_frame(PRICES_SCHEMA))
     members: pl.DataFrame = field(default_factory=lambda: empty_frame(MEMBERS_SCHEMA))
     rates: pl.DataFrame = field(default_factory=lambda: empty_frame(RATES_SCHEMA))
     actions: pl.DataFrame = field(default_factory=lambda: empty_frame(ACTIONS_SCHEMA))
+    index_weights: pl.DataFrame = field(default_factory=lambda: empty_frame(INDEX_WEIGHTS_SCHEMA))
     rejects: pl.DataFrame = field(default_factory=lambda: empty_frame(REJECTS_SCHEMA))
     requested: dict = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     absent: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    complete: bool = False
+    complete: tuple[str, ...] = ()
 
     def table(self, name: str) -> pl.DataFrame:
-        """One of the four raw tables by name."""
+        """One of the raw tables by name."""
         return getattr(self, name)
 
 
@@ -128,7 +144,10 @@ class FetchRequest:
     many trading days before that to fetch again, to catch revisions. `refetch_from`, when
     set, asks again for everything from that date on (a re-run of a range). `only_tickers`,
     when set, asks for the bars of those tickers only (a history fetched again whole after a
-    re-basing). `log` takes progress messages (Dagster's run log when run as an asset).
+    re-basing). `stored_holdings` lists the index-weight snapshots the warehouse holds
+    (universe, ticker, as_of, with the name and sector membership gives the ticker), so a
+    live source asks only for the others. `log` takes progress messages (Dagster's run log
+    when run as an asset).
     """
 
     today: date
@@ -137,6 +156,9 @@ class FetchRequest:
     overlap_days: int = 5
     refetch_from: date | None = None
     only_tickers: frozenset[str] | None = None
+    stored_holdings: pl.DataFrame = field(
+        default_factory=lambda: empty_frame(STORED_HOLDINGS_SCHEMA)
+    )
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("capgap.sources"))
 
     def start_date(self, last_stored: date | None, first: date) -> date:

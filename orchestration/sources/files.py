@@ -1,7 +1,8 @@
 """The `files` source: a directory a user brings from any vendor (layout in the README).
 
 `prices.csv` (or `prices.parquet`), `members.csv` and `rates.csv` are required, `actions.csv`
-is optional. The rule: accept what is unambiguous, refuse the rest by file, line and column.
+and `weights.csv` (index weights) are optional. The rule: accept what is unambiguous,
+refuse the rest by file, line and column.
 
 Accepted: UTF-8 with or without a BOM, LF or CRLF line ends, quoted fields (commas, quotes
 and line breaks inside), a file gzip-compressed under its plain name, header names in any
@@ -36,6 +37,7 @@ import polars as pl
 
 from orchestration.sources.base import (
     ACTIONS_SCHEMA,
+    INDEX_WEIGHTS_SCHEMA,
     MEMBERS_SCHEMA,
     PRICES_SCHEMA,
     RATES_SCHEMA,
@@ -79,8 +81,13 @@ FILE_SPECS = {
     ),
     "rates": FileSpec("rates", RATES_SCHEMA, ("date", "series", "value")),
     "actions": FileSpec("actions", ACTIONS_SCHEMA, ("date", "ticker", "kind", "value")),
+    "index_weights": FileSpec(
+        "index_weights", INDEX_WEIGHTS_SCHEMA, ("universe", "ticker", "as_of", "weight")
+    ),
 }
-OPTIONAL_FILES = ("actions",)
+OPTIONAL_FILES = ("actions", "index_weights")
+# The file each table is read from, where its name is not the table's.
+FILE_STEMS = {"index_weights": "weights"}
 LINE_COLUMN = "_line"
 # Yahoo symbols are upper case (BRK-B, ^GSPC); universes, kinds and series are matched in
 # lower case.
@@ -345,14 +352,15 @@ class FilesSource:
             members=frames["members"],
             rates=frames["rates"],
             actions=frames["actions"],
+            index_weights=frames["index_weights"],
             rejects=pl.concat(rejects),
             requested={"directory": str(self.directory), "reload": self.reload},
             absent=absent,
-            complete=self.reload,
+            complete=tuple(FILE_SPECS) if self.reload else (),
         )
 
     def _locate(self, table: str) -> Path | None:
-        candidates = [self.directory / f"{table}.csv"]
+        candidates = [self.directory / f"{FILE_STEMS.get(table, table)}.csv"]
         if table == "prices":
             candidates.append(self.directory / "prices.parquet")
         found = [p for p in candidates if p.is_file()]

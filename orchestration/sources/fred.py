@@ -8,17 +8,16 @@ read; a missing observation is skipped and counted, never landed as a value.
 from __future__ import annotations
 
 import io
-import urllib.request
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import polars as pl
 
 from orchestration.sources.base import RATES_SCHEMA
+from orchestration.sources.http import Http
 
 FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 FRED_SERIES: dict[str, str] = {"DGS2": "ust_2y", "DFF": "fed_funds", "CPIAUCSL": "cpi_index"}
-USER_AGENT = "capgap/0.1 (market-data warehouse; python urllib)"
 
 _DATE_HEADERS = ("observation_date", "DATE")
 _MISSING_MARKS = ("", ".")
@@ -37,23 +36,16 @@ class FredSeries:
     missing_values: int
 
 
-def http_get(url: str, timeout: float) -> bytes:
-    """GET a URL with a User-Agent (Wikipedia refuses requests without one)."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.read()
-
-
 def fred_csv_url(series_id: str, base_url: str = FRED_URL) -> str:
     """The `fredgraph.csv` address of one series."""
     return f"{base_url}?id={quote(series_id)}"
 
 
 def fetch_fred_series(
-    series_id: str, base_url: str = FRED_URL, timeout: float = 30.0, series: str | None = None
+    http: Http, series_id: str, base_url: str = FRED_URL, series: str | None = None
 ) -> FredSeries:
     """Download and parse one FRED series (see `parse_fred_csv`)."""
-    body = http_get(fred_csv_url(series_id, base_url), timeout)
+    body = http.get(fred_csv_url(series_id, base_url), f"FRED {series_id}", "csv")
     return parse_fred_csv(body.decode("utf-8-sig", errors="replace"), series_id, series)
 
 

@@ -59,6 +59,7 @@ from orchestration.sources.sample_prices import (
 )
 from orchestration.sources.sample_rates import CPI, cpi_released, simulate_rates
 from orchestration.sources.sample_universe import Universe, make_universe
+from orchestration.sources.sample_weights import WeightSnapshots
 
 DEFAULT_END = date(2026, 11, 20)
 MIN_MEMBERS = 10
@@ -84,13 +85,14 @@ class Rebasing:
 
 @dataclass(frozen=True)
 class SampleMarket:
-    """The whole generated history as the four raw tables, and how its adjusted history
-    is based."""
+    """The whole generated history as the raw tables, and how its adjusted history is
+    based."""
 
     prices: pl.DataFrame
     members: pl.DataFrame
     rates: pl.DataFrame
     actions: pl.DataFrame
+    index_weights: pl.DataFrame
     rebasing: Rebasing
 
 
@@ -214,6 +216,7 @@ def as_of(market: SampleMarket, cutoff: date) -> SampleMarket:
             pl.when(pl.col("series") == CPI).then(cpi_released(cutoff)).otherwise(on_time)
         ),
         actions=market.actions.filter(on_time),
+        index_weights=market.index_weights.filter(pl.col("as_of") <= cutoff),
         rebasing=market.rebasing,
     )
 
@@ -285,6 +288,7 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
     first_price = close[np.arange(u.size), u.list_day] * split_adjustment.on(u.list_day)
     shares = 10.0**u.log_cap / first_price  # counted in today's shares
     baskets = FundBaskets(u, shares, n)
+    weights = WeightSnapshots(cal.sessions, shares)
     index_volume = {"^GSPC": np.zeros(n), "^RUT": np.zeros(n)}
     news = ((earnings, EARNINGS_VOLUME), (announced, ANNOUNCE_VOLUME), (resumed, HALT_VOLUME))
     member_frames = []
@@ -304,6 +308,7 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
         )
         volume[~rows[block]] = 0.0
         baskets.add(block, price, large[block], small[block], mid[block])
+        weights.add(block, price, large[block], small[block])
         index_volume["^GSPC"] += (volume * large[block]).sum(axis=0)
         index_volume["^RUT"] += (volume * small[block]).sum(axis=0)
         member_frames.append(
@@ -332,6 +337,7 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
         members=_members_frame(cal, u, membership),
         rates=rates.frame(cal, end).cast(RATES_SCHEMA),
         actions=_actions_frame(cal, u, splits, dividends, priced),
+        index_weights=weights.frame(u),
         rebasing=Rebasing(u.ticker[adjustment.companies], cal.sessions, adjustment.factors),
     )
 
@@ -402,6 +408,7 @@ class SampleSource:
             members=market.members,
             rates=_resumed(market.rates, "series", request.last_rate_dates, request),
             actions=market.actions,
+            index_weights=market.index_weights,
             requested={
                 "source": self.name,
                 "members": self.members,
@@ -412,11 +419,13 @@ class SampleSource:
             },
         )
         request.log.info(
-            "sample: %d price, %d member, %d rate and %d action rows through %s in %.2f s",
+            "sample: %d price, %d member, %d rate, %d action and %d weight rows through %s"
+            " in %.2f s",
             batch.prices.height,
             batch.members.height,
             batch.rates.height,
             batch.actions.height,
+            batch.index_weights.height,
             cutoff,
             time.perf_counter() - started,
         )

@@ -25,7 +25,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
@@ -46,14 +46,14 @@ from orchestration.sources.base import (
     empty_frame,
     rejects_frame,
 )
-from orchestration.sources.constituents import (
-    IWM_HOLDINGS_URL,
-    SP500_URL,
-    ConstituentsFormatError,
-    fetch_iwm_holdings,
-    fetch_sp500,
-)
 from orchestration.sources.fred import FRED_SERIES, FRED_URL, FredFormatError, fetch_fred_series
+from orchestration.sources.http import USER_AGENT, FetchError, Http
+from orchestration.sources.live_members import (
+    ListEndpoints,
+    Membership,
+    build_membership,
+    fetch_lists,
+)
 
 if TYPE_CHECKING:
     from curl_cffi.requests import Session
@@ -91,14 +91,15 @@ _RATE_LIMIT_TEXT = str(YFRateLimitError())
 
 @dataclass(frozen=True)
 class YahooSource:
-    """Live market data: members from Wikipedia and iShares, prices from Yahoo, rates from
-    Yahoo and FRED.
+    """Live market data: point-in-time members and index weights from Wikipedia and
+    iShares (`live_members.py`), prices from Yahoo, rates from Yahoo and FRED.
 
     `history_start` is where a ticker with nothing stored starts (None: ten years before
-    the request's `today`). A chunk rate-limited by Yahoo is tried `retry_attempts` times
-    in all, waiting `retry_base_delay` seconds, then twice that, and so on, by `sleep`.
-    The URLs default to the public endpoints. `session` is handed to `yfinance.download`
-    (None lets yfinance make its own).
+    the request's `today`). A chunk rate-limited by Yahoo, and any other endpoint that
+    fails or throttles, is tried `retry_attempts` times in all, waiting `retry_base_delay`
+    seconds, then twice that, and so on, by `sleep`. The URLs default to the public
+    endpoints; every other endpoint is asked with `user_agent`. `session` is handed to
+    `yfinance.download` (None lets yfinance make its own).
     """
 
     name: ClassVar[str] = "yahoo"
@@ -111,9 +112,9 @@ class YahooSource:
     retry_base_delay: float = 10.0
     timeout: float = 30.0
     benchmarks: tuple[str, ...] = BENCHMARKS
-    sp500_url: str = SP500_URL
-    iwm_holdings_url: str = IWM_HOLDINGS_URL
+    lists: ListEndpoints = field(default_factory=ListEndpoints)
     fred_url: str = FRED_URL
+    user_agent: str = USER_AGENT
     session: Session | None = None
     sleep: Callable[[float], None] = time.sleep
 
@@ -126,19 +127,26 @@ class YahooSource:
         """
         if request.only_tickers is not None:
             return self.download(sorted(request.only_tickers), request)
-        members, member_rejects = self.fetch_members(request)
-        symbols = [*members["ticker"], *self.benchmarks, *RATE_SYMBOLS]
-        market = self.download(symbols, request)
+        membership = self.fetch_members(request)
+        members = membership.members
+        in_window = pl.col("valid_to").is_null() | (pl.col("valid_to") >= self.first_date(request))
+        symbols = [*members.filter(in_window)["ticker"].unique(maintain_order=True)]
+        market = self.download([*symbols, *self.benchmarks, *RATE_SYMBOLS], request)
         fred_rates, fred_missing = self.fetch_fred(request)
         return RawBatch(
             prices=market.prices,
             members=members,
             rates=pl.concat([market.rates, fred_rates]),
             actions=market.actions,
-            rejects=pl.concat([member_rejects, market.rejects]),
+            index_weights=membership.weights,
+            rejects=pl.concat([membership.rejects, market.rejects]),
+            complete=("members",),
             requested={
                 **market.requested,
                 "members": dict(Counter(members["universe"])),
+                "weight_snapshots": dict(
+                    Counter(membership.weights.unique(["universe", "as_of"])["universe"])
+                ),
                 "rate_symbols": dict(RATE_SYMBOLS),
                 "fred_series": dict(FRED_SERIES),
                 "history_start": self.first_date(request).isoformat(),
@@ -156,38 +164,40 @@ class YahooSource:
         except ValueError:
             return today.replace(year=today.year - 10, day=28)
 
-    def fetch_members(self, request: FetchRequest) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Both member lists, and rejects for rows listed twice under one key."""
-        try:
-            large = fetch_sp500(self.sp500_url, request.today, self.timeout)
-        except (OSError, ConstituentsFormatError) as error:
-            raise SourceError(
-                f"yahoo source: the S&P 500 list {self.sp500_url}: {error}"
-            ) from error
-        try:
-            small = fetch_iwm_holdings(self.iwm_holdings_url, self.timeout)
-        except (OSError, ConstituentsFormatError) as error:
-            raise SourceError(
-                f"yahoo source: the IWM holdings file {self.iwm_holdings_url}: {error}"
-            ) from error
-        members = pl.concat([large, small])
-        first = members.select(
-            pl.struct("universe", "ticker", "valid_from").is_first_distinct()
-        ).to_series()
-        repeated = members.filter(~first)
-        rejects = rejects_frame(
-            "members",
-            repeated.to_dicts(),
-            "duplicate_key",
-            [
-                f"{r['universe']} {r['ticker']} from {r['valid_from']} listed again ({r['name']})"
-                for r in repeated.iter_rows(named=True)
-            ],
+    def http(self, log: logging.Logger) -> Http:
+        """How this source asks the endpoints other than Yahoo's."""
+        return Http(
+            user_agent=self.user_agent,
+            timeout=self.timeout,
+            attempts=self.retry_attempts,
+            base_delay=self.retry_base_delay,
+            sleep=self.sleep,
+            log=log,
         )
+
+    def fetch_members(self, request: FetchRequest) -> Membership:
+        """Point-in-time members of both universes and the new index-weight snapshots."""
+        try:
+            lists = fetch_lists(
+                self.http(request.log),
+                self.lists,
+                self.first_date(request),
+                request.today,
+                request.stored_holdings,
+                request.log,
+            )
+        except FetchError as error:
+            raise SourceError(f"yahoo source: {error}") from error
+        membership = build_membership(lists, request.today, request.stored_holdings)
+        for note in membership.notes:
+            request.log.info(f"members: {note}")
+        counts = Counter(membership.members.filter(pl.col("valid_to").is_null())["universe"])
         request.log.info(
-            f"members: {large.height} large, {small.height} small, {repeated.height} repeated"
+            f"members: {counts['large']} large and {counts['small']} small today, "
+            f"{membership.members.height} membership rows, "
+            f"{membership.weights.height} new weight rows"
         )
-        return members.filter(first), rejects
+        return membership
 
     def fetch_fred(self, request: FetchRequest) -> tuple[pl.DataFrame, list[str]]:
         """FRED's series from the history start, and the ids of those that did not come."""
@@ -195,8 +205,8 @@ class YahooSource:
         frames, missing = [empty_frame(RATES_SCHEMA)], []
         for series_id in FRED_SERIES:
             try:
-                parsed = fetch_fred_series(series_id, self.fred_url, self.timeout)
-            except (OSError, FredFormatError) as err:
+                parsed = fetch_fred_series(self.http(request.log), series_id, self.fred_url)
+            except (FetchError, FredFormatError) as err:
                 request.log.error(f"FRED {series_id} did not come: {err}")
                 missing.append(series_id)
                 continue

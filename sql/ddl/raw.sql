@@ -53,6 +53,17 @@ CREATE TABLE IF NOT EXISTS raw.actions (
     loaded_at TIMESTAMP NOT NULL
 );
 
+-- key (universe, ticker, as_of): each member's weight in its index fund's holdings, percent
+CREATE TABLE IF NOT EXISTS raw.index_weights (
+    universe  VARCHAR   NOT NULL,
+    ticker    VARCHAR   NOT NULL,
+    as_of     DATE      NOT NULL,
+    weight    DOUBLE    NOT NULL,
+    source    VARCHAR   NOT NULL,
+    load_id   VARCHAR   NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+
 -- key (load_id, table_name): what each load asked for, what came, what it did;
 -- received = inserted + updated + unchanged + quarantined + quarantined_before, and
 -- quarantined = the rows of raw.quarantine with the load's id; rows stored after the load

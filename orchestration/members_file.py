@@ -80,7 +80,7 @@ def members_command(args: argparse.Namespace, source: MarketSource, today: date)
         if saved[fund.symbol]:
             holdings[fund.symbol] = saved_snapshots(saved[fund.symbol])
         else:
-            holdings[fund.symbol] = fetch_snapshots(
+            holdings[fund.symbol], _ = fetch_snapshots(
                 http, endpoints.holdings, fund, start, today, set(), log
             )
     saved_map = _read(args.sec_tickers) if args.sec_tickers else None

@@ -8,6 +8,7 @@ import pytest
 
 from orchestration.definitions import defs
 from orchestration.models import load_models
+from orchestration.sources.base import RAW_SCHEMAS
 from tests.conftest import materialize_into
 
 SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "60", "CAPGAP_SAMPLE_YEARS": "2"}
@@ -17,6 +18,7 @@ DATED = {table for table, model in MODELS.items() if model.date_column} | {
     "raw.prices",
     "raw.rates",
     "raw.actions",
+    "raw.index_weights",
 }
 # The sample market has no vendor faults, so nothing is left out of it.
 CLEAN_SAMPLE_EMPTY = "staging.price_exclusions"
@@ -36,7 +38,7 @@ def evening(tmp_path_factory) -> dict[str, dict[str, dg.MetadataValue]]:
 
 def test_every_table_shows_its_size_dates_source_and_load(evening):
     tables = {t: m for t, m in evening.items() if t.split(".")[0] in ("raw", "staging", "marts")}
-    assert len(tables) == 4 + len(MODELS)
+    assert len(tables) == len(RAW_SCHEMAS) + len(MODELS)
     for table, metadata in tables.items():
         if table != CLEAN_SAMPLE_EMPTY:
             assert metadata["dagster/row_count"].value > 0, table

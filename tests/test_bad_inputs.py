@@ -298,7 +298,7 @@ GOOD_CHARTS = {
 }
 GOOD_FILES = {
     "/wiki/sp500": recorded.SP500_3_ROWS,
-    "/iwm.csv": IWM_BASE,
+    recorded.LATEST_IWM_CSV: IWM_BASE,
     DGS2: recorded.DGS2_NEW,
     "/fredgraph.csv?id=DFF": recorded.DFF_OLD,
     "/fredgraph.csv?id=CPIAUCSL": recorded.CPI_NEW,
@@ -313,7 +313,10 @@ YAHOO_CASES: dict[str, tuple[Serve, Expected]] = {
         Serve(files={DGS2: BODIES / "fred_html_page.DGS2.html"}),
         Expected(
             Outcome.MISSING,
-            ("FRED DGS2 did not come", "expected CSV, got an HTML page starting '<!DOCTYPE html>"),
+            (
+                "FRED DGS2 did not come",
+                "answered with an HTML page, not CSV (starting '<!DOCTYPE html>",
+            ),
             missing=("DGS2",),
         ),
     ),
@@ -359,20 +362,23 @@ YAHOO_CASES: dict[str, tuple[Serve, Expected]] = {
         ),
     ),
     "ishares_shares_header": (
-        Serve(files={"/iwm.csv": BODIES / "ishares_shares_header.derived.csv"}),
-        Expected(Outcome.LOADS, ("members: 3 large, 3 small, 0 repeated",)),
+        Serve(files={recorded.LATEST_IWM_CSV: BODIES / "ishares_shares_header.derived.csv"}),
+        Expected(Outcome.LOADS, ("members: 3 large and 3 small today",)),
     ),
     "ishares_ticker_twice": (
-        Serve(files={"/iwm.csv": recorded.IWM_7_ROWS}),
+        Serve(files={recorded.LATEST_IWM_CSV: BODIES / "ishares_ticker_twice.derived.csv"}),
         Expected(
             Outcome.QUARANTINES,
-            ("small ADRO from 2026-05-05 listed again (CHINOOK THERAPEUTICS INC CVR)",),
+            ("IWM holdings of 2026-05-06: ADRO listed again (CHINOOK THERAPEUTICS INC CVR)",),
             count=1,
         ),
     ),
     "ishares_without_asset_class": (
-        Serve(files={"/iwm.csv": BODIES / "ishares_without_asset_class.derived.csv"}),
-        Expected(Outcome.FAILS, ("iShares holdings: header lacks Asset Class",)),
+        Serve(files={recorded.LATEST_IWM_CSV: BODIES / "ishares_without_asset_class.derived.csv"}),
+        Expected(
+            Outcome.LOADS,
+            ("IWM holdings of the latest date", "iShares holdings: header lacks Asset Class"),
+        ),
     ),
 }
 

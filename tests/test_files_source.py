@@ -447,3 +447,37 @@ def test_a_quote_inside_an_unquoted_field_is_read(tmp_path):
     members = MEMBERS.replace("Beta Inc", 'Beta 5" Pipes')
     batch = fetch(write_dir(tmp_path / "in", good_prices(), members=members))
     assert batch.members.get_column("name").to_list() == ["Alpha Corp", 'Beta 5" Pipes', "Gamma Co"]
+
+
+def test_index_weights_load_from_an_optional_weights_file(tmp_path, materialize, query):
+    files = write_dir(tmp_path / "in", good_prices())
+    (files / "weights.csv").write_text(
+        "universe,ticker,as_of,weight\n"
+        "large,AAA,2024-01-05,60.5\n"
+        "large,BBB,2024-01-05,39.5\n"
+        "small,CCC,2024-01-05,100\n"
+        "small,DDD,2024-01-05,140\n"
+        "small,EEE,2024-01-05,abc\n"
+    )
+    materialize(CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(files))
+    assert query("SELECT universe, ticker, weight FROM raw.index_weights ORDER BY ALL") == [
+        ("large", "AAA", 60.5),
+        ("large", "BBB", 39.5),
+        ("small", "CCC", 100.0),
+    ]
+    assert query(
+        "SELECT rule, reason FROM raw.quarantine WHERE table_name = 'index_weights' ORDER BY rule"
+    ) == [
+        (
+            "unparseable_value",
+            "weights.csv line 6: column weight: 'abc' is not a number",
+        ),
+        (
+            "weight_a_percent",
+            "index_weights: weight 140.0 is not a percent between 0 and 100 (small DDD 2024-01-05)",
+        ),
+    ]
+
+
+def test_a_directory_without_weights_has_none(tmp_path):
+    assert fetch(write_dir(tmp_path / "in", good_prices())).index_weights.height == 0

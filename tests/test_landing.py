@@ -111,3 +111,37 @@ def test_nan_and_infinity_never_replace_a_stored_value(con):
         load = landing.land_batch(con, RawBatch(prices=prices(bad, 11)), "test", TODAY)
         assert (load.tables["prices"].updated, load.tables["prices"].quarantined) == (0, 1)
     assert con.execute("SELECT * FROM raw.prices ORDER BY date").fetchall() == before
+
+
+def members(*tickers: str) -> pl.DataFrame:
+    """Small-universe members, each from 2024-01-02 on."""
+    return pl.DataFrame(
+        {
+            "universe": "small",
+            "ticker": list(tickers),
+            "valid_from": date(2024, 1, 2),
+            "valid_to": None,
+            "name": [f"{t} Inc" for t in tickers],
+            "sector": "Energy",
+        },
+        schema=RAW_SCHEMAS["members"],
+    )
+
+
+def test_a_table_delivered_complete_loses_what_the_batch_lacks(con):
+    """A live source derives the membership afresh each run: a ticker found renamed since
+    (OLD became NEW) leaves no stale row behind, while the prices it did not bring stay."""
+    landing.land_batch(
+        con, RawBatch(prices=prices(10, 11), members=members("AAA", "OLD")), "test", TODAY
+    )
+
+    report = landing.land_batch(
+        con, RawBatch(members=members("AAA", "NEW"), complete=("members",)), "test", TODAY
+    )
+
+    assert con.execute("SELECT ticker FROM raw.members ORDER BY 1").fetchall() == [
+        ("AAA",),
+        ("NEW",),
+    ]
+    assert (report.tables["members"].removed, report.tables["prices"].removed) == (1, 0)
+    assert count(con, "raw.prices") == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import http.server
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +26,12 @@ from orchestration.members_file import (
     saved_snapshots,
 )
 from orchestration.resources import MarketSource
-from orchestration.sources.base import RAW_SCHEMAS
+from orchestration.sources.base import (
+    RAW_SCHEMAS,
+    STORED_HOLDINGS_SCHEMA,
+    SourceError,
+    empty_frame,
+)
 from orchestration.sources.files import FILE_SPECS
 from orchestration.sources.http import FetchError, Http
 from orchestration.sources.ishares import (
@@ -36,7 +42,12 @@ from orchestration.sources.ishares import (
     fetch_holdings,
     parse_holdings,
 )
-from orchestration.sources.live_members import month_ends
+from orchestration.sources.live_members import (
+    ListEndpoints,
+    fetch_lists,
+    fetch_snapshots,
+    month_ends,
+)
 from orchestration.sources.membership_history import history_from_changes, history_from_snapshots
 from orchestration.sources.tickers import TickerForms, parse_sec_tickers, yahoo_symbol
 from orchestration.sources.wikipedia import parse_sp500_page
@@ -431,6 +442,51 @@ def test_neither_holdings_endpoint_answering_names_both(endpoint: Endpoint) -> N
         fetch_holdings(quick_http([]), holdings_endpoints(endpoint), IWM, date(2026, 5, 5))
 
 
+def test_only_the_month_ends_not_stored_are_asked(endpoint: Endpoint) -> None:
+    endpoints = holdings_endpoints(endpoint)
+    endpoint.answers[path_of(endpoints.csv_file_url(IWM, None), endpoint)] = [
+        (200, IWM_2026.read_bytes())
+    ]
+    log = logging.getLogger("capgap.test")
+
+    snapshots, _ = fetch_snapshots(
+        quick_http([]), endpoints, IWM, date(2026, 2, 1), date(2026, 5, 6),
+        {date(2026, 2, 27), date(2026, 3, 31)}, log,
+    )  # fmt: skip
+
+    assert list(snapshots) == [date(2026, 5, 5)]  # the latest
+    dates_asked = [t.split("asOfDate=")[1] for t in endpoint.asked if "asOfDate=" in t]
+    assert dates_asked == ["20260430", "20260430"]  # the API, then the CSV download
+
+
+def test_an_endpoint_that_keeps_failing_is_left_after_three_dates(endpoint: Endpoint) -> None:
+    endpoint.answers = {}  # everything 404
+    snapshots, problems = fetch_snapshots(
+        quick_http([]), holdings_endpoints(endpoint), IWM, date(2024, 1, 1), date(2026, 5, 6),
+        set(), logging.getLogger("capgap.test"),
+    )  # fmt: skip
+
+    assert snapshots == {}
+    assert len(problems) == 3 and "answered HTTP 404" in problems[0]
+    assert len(endpoint.asked) == 3 * 2  # the latest and two month ends, each at both
+
+
+def test_a_first_run_without_any_iwm_holdings_stops_with_the_reason(endpoint: Endpoint) -> None:
+    lists = ListEndpoints(
+        sp500_url=f"{endpoint.url}/wiki/sp500",
+        holdings=holdings_endpoints(endpoint),
+        sec_tickers_url=f"{endpoint.url}/sec.json",
+    )
+    endpoint.answers["/wiki/sp500"] = [(200, SP500_2024.read_bytes())]
+    endpoint.answers[path_of(lists.holdings.json_url(IWM, None), endpoint)] = [(200, HTML_PAGE)]
+
+    with pytest.raises(SourceError, match=r"no IWM holdings came and none are stored.*HTML page"):
+        fetch_lists(
+            quick_http([]), lists, date(2026, 1, 1), date(2026, 5, 6),
+            empty_frame(STORED_HOLDINGS_SCHEMA), logging.getLogger("capgap.test"),
+        )  # fmt: skip
+
+
 def test_month_ends_are_the_last_sessions_of_ended_months() -> None:
     assert month_ends(date(2024, 1, 15), date(2024, 5, 31)) == [
         date(2024, 1, 31),
@@ -478,6 +534,9 @@ def test_members_command_writes_a_files_source_members_csv(tmp_path: Path) -> No
         ("small", 1920),
     ]
     assert {"BRK-B", "MOG-A"} <= set(members["ticker"])
+    # A former member's sector comes from a holdings file that held it.
+    aal = members.filter(pl.col("ticker") == "AAL").row(0, named=True)
+    assert (aal["valid_to"], aal["sector"]) == (date(2024, 9, 22), "Industrials")
     weights = pl.read_csv(out.with_name("weights.csv"), try_parse_dates=True)
     assert tuple(weights.columns) == tuple(RAW_SCHEMAS["index_weights"])
     assert weights.group_by("universe", "as_of").len().sort("as_of").rows() == [

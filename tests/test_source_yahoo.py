@@ -566,8 +566,25 @@ class StandInMarketSource(MarketSource):
         )
 
 
+LATEST_IVV_CSV = (
+    "/ishares/239726/ishares-core-sp-500-etf/1467271812596.ajax"
+    "?fileType=csv&fileName=IVV_holdings&dataType=fund"
+)
+SP500_WITH_A_CHANGE = (
+    MEMBERS / "wikipedia_sp500_rev1250356709_2024-10-09.4_rows_1_change.derived.html"
+)
+IVV_2024 = MEMBERS / "ishares_IVV_holdings_2024-12-06.csv"
+SEC_TICKERS = MEMBERS / "sec_company_tickers_2024-05.json"
+
+
 def test_yahoo_source_materializes_through_dagster(stand_in: StandIn, tmp_path: Path) -> None:
-    stand_in.files = member_and_fred_files()
+    stand_in.files = {
+        **member_and_fred_files(),
+        # A page whose changes table has one row: PLTR replaced AAL on 2024-09-23.
+        "/wiki/sp500": (SP500_WITH_A_CHANGE.read_bytes(), "text/html; charset=UTF-8"),
+        LATEST_IVV_CSV: (IVV_2024.read_bytes(), "text/csv"),
+        "/sec/company_tickers.json": (SEC_TICKERS.read_bytes(), "application/json"),
+    }
     # No index recording exists: QQQ's 2020 chart stands in for both benchmarks.
     stand_in.charts.update({"^GSPC": QQQ, "^RUT": QQQ})
     warehouse = tmp_path / "yahoo.duckdb"
@@ -594,6 +611,36 @@ def test_yahoo_source_materializes_through_dagster(stand_in: StandIn, tmp_path: 
         "SELECT count(*), count(fed_funds), count(cpi_index), min(date) FILTER (cpi_index > 0)"
         " FROM staging.rates_asof",
     ) == [(253, 253, 222, date(2020, 2, 18))]
+    assert read_only_query(
+        warehouse,
+        "SELECT universe, ticker, valid_from, valid_to FROM raw.members"
+        " WHERE universe = 'large' ORDER BY ticker",
+    ) == [
+        ("large", "AAL", date(2024, 9, 22), date(2024, 9, 22)),
+        ("large", "AAPL", date(2024, 9, 22), None),
+        ("large", "BRK-B", date(2024, 9, 22), None),
+        ("large", "MSFT", date(2024, 9, 22), None),
+        ("large", "PLTR", date(2024, 9, 23), None),
+    ]
+    assert read_only_query(
+        warehouse,
+        "SELECT universe, as_of, count(*), count(*) FILTER (ticker = 'BRK-B')"
+        " FROM raw.index_weights GROUP BY ALL ORDER BY ALL",
+    ) == [("large", date(2024, 12, 6), 503, 1), ("small", date(2026, 5, 5), 3, 0)]
+    members = "SELECT * EXCLUDE (load_id, loaded_at) FROM raw.members ORDER BY ALL"
+    stored = read_only_query(warehouse, members)
+
+    assert dg.materialize(all_assets(), resources=resources).success
+
+    # Again: nothing new, nothing twice; the stored snapshot is not landed again.
+    assert read_only_query(warehouse, members) == stored
+    assert read_only_query(warehouse, "SELECT count(*) FROM raw.index_weights") == [(506,)]
+    assert read_only_query(
+        warehouse,
+        "SELECT table_name, inserted, removed FROM raw.loads WHERE table_name IN"
+        " ('members', 'index_weights') AND started_at = (SELECT max(started_at) FROM raw.loads)"
+        " ORDER BY 1",
+    ) == [("index_weights", 0, 0), ("members", 0, 0)]
 
 
 AMZN_BEFORE = (

@@ -32,6 +32,7 @@ from orchestration.sources.base import (
 from orchestration.sources.http import FetchError, Http
 from orchestration.sources.ishares import (
     FUNDS,
+    IVV,
     IWM,
     Fund,
     Holdings,
@@ -114,9 +115,15 @@ def fetch_lists(
     holdings = {}
     for fund in FUNDS:
         held = set(stored.filter(pl.col("universe") == fund.universe)["as_of"])
-        holdings[fund.symbol] = fetch_snapshots(
+        snapshots, problems = fetch_snapshots(
             http, endpoints.holdings, fund, start, today, held, log
         )
+        if fund is IWM and not snapshots and not held:
+            raise SourceError(
+                f"live members: no IWM holdings came and none are stored, so the small "
+                f"universe would be empty: {problems[0] if problems else 'no date had any'}"
+            )
+        holdings[fund.symbol] = snapshots
     return Lists(sp500_page=page, holdings=holdings, forms=forms)
 
 
@@ -141,13 +148,14 @@ def fetch_snapshots(
     today: date,
     held: set[date],
     log: logging.Logger,
-) -> dict[date, Holdings]:
+) -> tuple[dict[date, Holdings], list[str]]:
     """The fund's holdings on the latest date, then on each month end from `start` to
     `today`, newest first, skipping the dates in `held`; after `GIVE_UP_AFTER` failures
-    in a row the rest is not asked."""
+    in a row the rest is not asked. Also what the endpoints answered that was not holdings."""
     days = sorted((day for day in month_ends(start, today) if day not in held), reverse=True)
     snapshots: dict[date, Holdings] = {}
     missing: list[str] = []
+    problems: list[str] = []
     failures = 0
     for number, day in enumerate([None, *days], start=1):
         try:
@@ -158,11 +166,13 @@ def fetch_snapshots(
             continue
         except FetchError as error:
             missing.append(str(day or "latest"))
+            problems.append(str(error))
+            log.warning(str(error))
             failures += 1
             if failures == GIVE_UP_AFTER:
                 log.error(
-                    f"{error}; {fund.symbol} holdings not asked again this run after "
-                    f"{failures} failures in a row"
+                    f"{fund.symbol} holdings: not asked again this run after {failures} "
+                    "failures in a row"
                 )
                 break
             continue
@@ -176,7 +186,7 @@ def fetch_snapshots(
         + (f", none for {len(missing)} dates ({', '.join(missing[:6])}"
            + (" ..." if len(missing) > 6 else "") + ")" if missing else "")
     )  # fmt: skip
-    return snapshots
+    return snapshots, problems
 
 
 def build_membership(lists: Lists, today: date, stored: pl.DataFrame | None = None) -> Membership:
@@ -194,10 +204,13 @@ def build_membership(lists: Lists, today: date, stored: pl.DataFrame | None = No
     notes = [f"S&P 500: {line}" for line in large_notes.lines()]
     weights, rejects = [empty_frame(INDEX_WEIGHTS_SCHEMA)], [empty_frame(REJECTS_SCHEMA)]
     snapshots: dict[date, pl.DataFrame] = {}
+    large_sectors = stored.filter(pl.col("universe") == "large").select("ticker", "sector")
     for fund in FUNDS:
         for day, holdings in sorted(lists.holdings.get(fund.symbol, {}).items()):
             rows, repeated = _resolved(holdings, forms, fund)
             rejects.append(repeated)
+            if fund is IVV:
+                large_sectors = pl.concat([large_sectors, rows.select("ticker", "sector")])
             weights.append(
                 rows.filter(pl.col("weight").is_not_null()).select(
                     universe=pl.lit(fund.universe),
@@ -212,10 +225,11 @@ def build_membership(lists: Lists, today: date, stored: pl.DataFrame | None = No
         snapshots.setdefault(day, rows.select("ticker", "name", "sector"))
     if not snapshots:
         raise SourceError(
-            "live members: no IWM holdings for any month, and none stored: the small universe "
-            "would be empty; check the iShares endpoints (CAPGAP_ISHARES_URL, "
-            "CAPGAP_ISHARES_CSV_URL) or give saved holdings files"
+            "live members: no IWM holdings, so the small universe would be empty; check the "
+            "iShares endpoints (CAPGAP_ISHARES_URL, CAPGAP_ISHARES_CSV_URL) or give saved "
+            "holdings files"
         )
+    large = _with_holdings_sectors(large, large_sectors)
     small, small_notes = history_from_snapshots(snapshots, IWM.universe)
     notes += [f"Russell 2000: {len(snapshots)} IWM snapshots, {min(snapshots)} to {max(snapshots)}"]
     notes += [f"Russell 2000: {line}" for line in small_notes.lines()]
@@ -225,6 +239,15 @@ def build_membership(lists: Lists, today: date, stored: pl.DataFrame | None = No
         rejects=pl.concat(rejects),
         notes=notes,
     )
+
+
+def _with_holdings_sectors(members: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:
+    """Members without a sector (former S&P 500 members) given the last sector a holdings
+    file states for their ticker."""
+    known = sectors.drop_nulls("sector").unique("ticker", keep="last")
+    by_ticker = dict(zip(known["ticker"], known["sector"], strict=True))
+    held = pl.col("ticker").replace_strict(by_ticker, default=None, return_dtype=pl.String)
+    return members.with_columns(sector=pl.coalesce("sector", held))
 
 
 def _resolved(

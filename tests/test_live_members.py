@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import http.server
 import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,6 +50,7 @@ from orchestration.sources.live_members import (
 from orchestration.sources.membership_history import history_from_changes, history_from_snapshots
 from orchestration.sources.tickers import TickerForms, parse_sec_tickers, yahoo_symbol
 from orchestration.sources.wikipedia import parse_sp500_page
+from tests.local_http import local_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "constituents"
 SP500_2024 = FIXTURES / "wikipedia_sp500_rev1250356709_2024-10-09.tables.html"
@@ -326,25 +326,13 @@ class Endpoint:
 def endpoint() -> Iterator[Endpoint]:
     state = Endpoint()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.agents.append(self.headers.get("User-Agent", ""))
-            status, body = state.answer(self.path)
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(target: str, request: http.server.BaseHTTPRequestHandler):
+        state.agents.append(request.headers.get("User-Agent", ""))
+        return (*state.answer(target), "application/octet-stream")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with local_server(answer) as url:
+        state.url = url
+        yield state
 
 
 def quick_http(waits: list[float]) -> Http:

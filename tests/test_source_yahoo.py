@@ -25,7 +25,6 @@ import http.server
 import json
 import logging
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -49,6 +48,7 @@ from orchestration.sources.live_members import ListEndpoints
 from orchestration.sources.wikipedia import parse_sp500_html
 from orchestration.sources.yahoo import BENCHMARKS, RATE_SYMBOLS, YahooSource
 from tests.conftest import all_assets, read_only_query
+from tests.local_http import local_server
 
 # yfinance 1.7 calls pandas with `inplace=`, deprecated in pandas 3.1: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
@@ -141,28 +141,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
     yf.config.network.retries = 0
     state = StandIn(url="")
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
+    def answer(target: str, request: http.server.BaseHTTPRequestHandler):
+        return state.answer(request.headers.get("X-Meant-For", ""), target)
 
-        def do_GET(self) -> None:
-            status, body, kind = state.answer(self.headers.get("X-Meant-For", ""), self.path)
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with local_server(answer) as url:
+        state.url = url
+        yield state
 
 
 @pytest.fixture(autouse=True)

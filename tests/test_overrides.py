@@ -149,7 +149,7 @@ def test_a_reload_makes_the_directory_the_truth_again(tmp_path):
 
     materialize_into(warehouse, CAPGAP_FILES_RELOAD="1", **env)
     assert read_only_query(warehouse, RAW_COUNTS) == [
-        ("actions", 0), ("members", 1), ("prices", 7), ("rates", 0)
+        ("actions", 0), ("index_weights", 0), ("members", 1), ("prices", 7), ("rates", 0)
     ]  # fmt: skip
     fresh = tmp_path / "fresh.duckdb"
     materialize_into(fresh, **env)
@@ -166,7 +166,7 @@ def test_a_reload_keeps_what_an_unreadable_line_may_hold(tmp_path):
     write_dir(files, [*lines, "2024-01-08,CCC,9,10"])  # a ragged line: its key is unknown
 
     materialize_into(warehouse, CAPGAP_FILES_RELOAD="1", **env)
-    assert read_only_query(warehouse, RAW_COUNTS)[2] == ("prices", 0)
+    assert ("prices", 0) in read_only_query(warehouse, RAW_COUNTS)
     assert read_only_query(warehouse, "SELECT count(*) FROM raw.prices WHERE ticker = 'CCC'") == [
         (5,)
     ]

@@ -235,7 +235,7 @@ def build_membership(lists: Lists, today: date, stored: pl.DataFrame | None = No
     notes += [f"Russell 2000: {line}" for line in small_notes.lines()]
     return Membership(
         members=pl.concat([large, small]).cast(MEMBERS_SCHEMA),
-        weights=pl.concat(weights).cast(INDEX_WEIGHTS_SCHEMA).sort("universe", "as_of", "ticker"),
+        weights=pl.concat(weights).cast(INDEX_WEIGHTS_SCHEMA).sort("universe", "ticker", "as_of"),
         rejects=pl.concat(rejects),
         notes=notes,
     )

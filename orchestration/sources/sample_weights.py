@@ -56,5 +56,5 @@ class WeightSnapshots:
             caps.with_columns(weight=share.round(WEIGHT_DECIMALS))
             .drop("cap")
             .cast(INDEX_WEIGHTS_SCHEMA)
-            .sort("universe", "as_of", "ticker")
+            .sort("universe", "ticker", "as_of")
         )

@@ -48,7 +48,7 @@ def test_every_table_shows_its_size_dates_source_and_load(evening):
             assert metadata["last_date"].value <= "2026-11-20", table
     for table in ("raw.prices", "staging.member_prices", "marts.market_regime"):
         assert evening[table]["last_date"].value == "2026-11-20", table
-        assert "|" in metadata["preview"].value, table
+        assert "|" in evening[table]["preview"].value, table
     assert evening["serving.file"]["market_date"].value == "2026-11-20"
     assert evening["reports.tape"]["date"].value == "2026-11-20"
 

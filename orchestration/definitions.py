@@ -11,9 +11,17 @@ from orchestration.schedules import nyse_close_schedule
 from orchestration.settings import resources_from_env
 
 MARTS_AND_AFTER = dg.AssetSelection.groups("marts").downstream()
+RESOURCES = resources_from_env()
+# Every run says which source filled it and which warehouse it wrote, so the run history
+# of several warehouses in one Dagster instance can be told apart (and filtered by tag).
+RUN_TAGS = {
+    "capgap/source": RESOURCES["market_source"].kind,
+    "capgap/warehouse": str(RESOURCES["warehouse"].path),
+}
 
 daily_refresh = dg.define_asset_job(
     "daily_refresh",
+    tags=RUN_TAGS,
     selection=dg.AssetSelection.all(),
     description=(
         "Fetch what is new from the configured source, rebuild the staging rows whose inputs "
@@ -23,6 +31,7 @@ daily_refresh = dg.define_asset_job(
 
 full_backfill = dg.define_asset_job(
     "full_backfill",
+    tags=RUN_TAGS,
     selection=dg.AssetSelection.all(),
     description="Fetch the whole history again and rebuild every table from raw.",
     config={"resources": {"rebuild": {"config": {"full": True}}}},
@@ -30,6 +39,7 @@ full_backfill = dg.define_asset_job(
 
 rebuild_marts = dg.define_asset_job(
     "rebuild_marts",
+    tags=RUN_TAGS,
     selection=MARTS_AND_AFTER,
     description="Recompute every mart from the staging tables as they are, fetching nothing.",
 )
@@ -40,6 +50,6 @@ defs = dg.Definitions(
     jobs=[daily_refresh, full_backfill, rebuild_marts],
     schedules=[nyse_close_schedule(daily_refresh)],
     sensors=[marts_freshness],
-    resources=resources_from_env(),
+    resources=RESOURCES,
     executor=dg.in_process_executor,
 )

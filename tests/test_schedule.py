@@ -145,3 +145,13 @@ def test_the_check_runs_in_a_run_too(instance_with_marts):
     result = job.execute_in_process(instance=instance_with_marts)
     assert {e.asset_key for e in result.get_asset_check_evaluations()} == set(MART_KEYS)
     assert marts_current in defs.asset_checks
+
+
+def test_every_job_tags_its_runs_with_the_source_and_the_warehouse() -> None:
+    """Runs against other warehouses, in one Dagster instance, can be told apart."""
+    from orchestration.definitions import RESOURCES, defs
+
+    for name in ("daily_refresh", "full_backfill", "rebuild_marts"):
+        tags = defs.resolve_job_def(name).tags
+        assert tags["capgap/source"] == RESOURCES["market_source"].kind, name
+        assert tags["capgap/warehouse"] == RESOURCES["warehouse"].path, name

@@ -1,5 +1,6 @@
 """`capgap run`: materialize every asset through Dagster, then print the latest day.
 `capgap members`: write the live lists' point-in-time membership as a members.csv.
+`capgap sql <table>`: print a model as one standalone SELECT.
 
 A run that fails ends with one line per failure saying what failed, where and what to do
 (the traceback is in the Dagster run log); a warning check that failed is listed under the
@@ -137,6 +138,20 @@ def members(args: argparse.Namespace) -> int:
     return 0
 
 
+def sql(table: str) -> int:
+    """Print a model as one standalone SELECT, settings filled in."""
+    from orchestration.settings import SettingsError, resources_from_env
+    from orchestration.standalone_sql import UnknownTable, standalone_sql
+
+    try:
+        settings = resources_from_env()["indicator_settings"].variables()
+        print(standalone_sql(table, settings), end="")
+    except (SettingsError, UnknownTable) as error:
+        print(f"capgap sql: {printable(error)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> None:
     """Entry point of the `capgap` command."""
     from orchestration.members_file import add_arguments
@@ -151,12 +166,18 @@ def main() -> None:
             help="write the live lists' point-in-time membership as a files-source members.csv",
         )
     )
+    shown = commands.add_parser(
+        "sql", help="print a model as one standalone SELECT (e.g. marts.breadth_daily)"
+    )
+    shown.add_argument("table", help="the table, as layer.name")
     args = parser.parse_args()
     if args.command == "dictionary":
         from orchestration.dictionary import write_dictionary
 
         write_dictionary()
         sys.exit(0)
+    if args.command == "sql":
+        sys.exit(sql(args.table))
     if args.command == "members":
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         sys.exit(members(args))

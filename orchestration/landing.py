@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from orchestration.models import hand_on, raw_contracts
+from orchestration.models import LINEAGE, hand_on, raw_contracts
 from orchestration.quality import Outcome
 from orchestration.screening import DateWindow, given_columns, screen
 from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, RawBatch
@@ -59,7 +59,6 @@ def new_load_id(source: str) -> str:
     return f"{source}-{stamp}-{uuid.uuid4().hex[:8]}"
 
 
-LINEAGE = ("source", "load_id", "loaded_at")
 STAMPS = [f"getvariable('lineage_{column}')" for column in LINEAGE]
 
 

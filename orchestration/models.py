@@ -34,6 +34,8 @@ from orchestration.transactions import transaction
 LAYERS = ("staging", "marts")
 RAW_LAYER = "raw"
 VARIABLE_PATTERN = re.compile(r"getvariable\('([a-z_0-9]+)'\)")
+# The columns every raw row carries about the load that wrote it.
+LINEAGE = ("source", "load_id", "loaded_at")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ import pytest
 
 from orchestration.resources import MarketSource
 from orchestration.settings import resources_from_env
+from orchestration.sources.base import RAW_SCHEMAS
 from tests import test_source_yahoo as recorded
 from tests.conftest import FIXTURES, all_assets, materialize_into
 
@@ -44,7 +45,7 @@ FILES = CORPUS / "files"
 BODIES = CORPUS / "yahoo"
 GOOD_BASE = FILES / "good_base"
 IWM_BASE = BODIES / "ishares_IWM_holdings.base.derived.csv"
-RAW_TABLES = ("prices", "members", "rates", "actions")
+RAW_TABLES = tuple(RAW_SCHEMAS)
 # marts.breadth_daily and what it is built from; staging.member_prices' checks read
 # staging.trading_dates too.
 SELECTION = (

@@ -3,11 +3,12 @@
 import re
 from functools import partial
 
+import duckdb
 import pytest
 
 from orchestration.dictionary import DICTIONARY_PATH, render_dictionary
-from orchestration.models import load_models
-from orchestration.paths import PROJECT_ROOT
+from orchestration.models import load_models, raw_contracts
+from orchestration.paths import DDL_DIR, PROJECT_ROOT
 from tests.conftest import read_only_query
 
 MODELS = load_models()
@@ -45,11 +46,24 @@ def test_key_is_unique(built, model):
 
 
 def test_dependencies_are_known_tables():
-    known = {m.table for m in MODELS} | {
-        f"raw.{t}" for t in ("prices", "members", "rates", "actions")
-    }
+    known = {m.table for m in MODELS} | {f"raw.{t}" for t in raw_contracts()}
     for model in MODELS:
         assert set(model.depends_on) <= known, model.table
+
+
+def test_the_raw_ddl_has_the_columns_of_the_raw_contracts():
+    """The raw contracts are the one place the raw columns are written: the sources' polars
+    schemas are read from them, and the DDL that creates the tables must agree."""
+    con = duckdb.connect()
+    for ddl in sorted(DDL_DIR.glob("*.sql")):
+        con.execute(ddl.read_text())
+    for table, contract in raw_contracts().items():
+        created = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        assert created == [(c.name, c.type) for c in contract.columns], table
 
 
 def test_data_dictionary_is_up_to_date():

@@ -12,41 +12,25 @@ from typing import Protocol
 
 import polars as pl
 
-PRICES_SCHEMA: dict[str, pl.DataType] = {
-    "ticker": pl.String(),
-    "date": pl.Date(),
-    "open": pl.Float64(),
-    "high": pl.Float64(),
-    "low": pl.Float64(),
-    "close": pl.Float64(),
-    "volume": pl.Int64(),
-    "unadjusted_close": pl.Float64(),
+from orchestration.models import LINEAGE, raw_contracts
+
+# The raw tables' columns as polars types, read from their contracts (models/raw/*.yml),
+# the one place they are written; the lineage columns are the warehouse's, not a source's.
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "VARCHAR": pl.String(),
+    "DATE": pl.Date(),
+    "DOUBLE": pl.Float64(),
+    "BIGINT": pl.Int64(),
 }
-MEMBERS_SCHEMA: dict[str, pl.DataType] = {
-    "universe": pl.String(),
-    "ticker": pl.String(),
-    "valid_from": pl.Date(),
-    "valid_to": pl.Date(),
-    "name": pl.String(),
-    "sector": pl.String(),
+RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    table: {c.name: POLARS_TYPES[c.type] for c in contract.columns if c.name not in LINEAGE}
+    for table, contract in raw_contracts().items()
 }
-RATES_SCHEMA: dict[str, pl.DataType] = {
-    "series": pl.String(),
-    "date": pl.Date(),
-    "value": pl.Float64(),
-}
-ACTIONS_SCHEMA: dict[str, pl.DataType] = {
-    "ticker": pl.String(),
-    "date": pl.Date(),
-    "kind": pl.String(),
-    "value": pl.Float64(),
-}
-INDEX_WEIGHTS_SCHEMA: dict[str, pl.DataType] = {
-    "universe": pl.String(),
-    "ticker": pl.String(),
-    "as_of": pl.Date(),
-    "weight": pl.Float64(),
-}
+PRICES_SCHEMA = RAW_SCHEMAS["prices"]
+MEMBERS_SCHEMA = RAW_SCHEMAS["members"]
+RATES_SCHEMA = RAW_SCHEMAS["rates"]
+ACTIONS_SCHEMA = RAW_SCHEMAS["actions"]
+INDEX_WEIGHTS_SCHEMA = RAW_SCHEMAS["index_weights"]
 STORED_HOLDINGS_SCHEMA: dict[str, pl.DataType] = {
     "universe": pl.String(),
     "ticker": pl.String(),
@@ -61,13 +45,6 @@ REJECTS_SCHEMA: dict[str, pl.DataType] = {
     "reason": pl.String(),
 }
 
-RAW_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    "prices": PRICES_SCHEMA,
-    "members": MEMBERS_SCHEMA,
-    "rates": RATES_SCHEMA,
-    "actions": ACTIONS_SCHEMA,
-    "index_weights": INDEX_WEIGHTS_SCHEMA,
-}
 
 RATE_SERIES = ("ust_3m", "ust_2y", "ust_5y", "ust_10y", "ust_30y", "fed_funds", "cpi_index")
 UNIVERSES = ("large", "small")

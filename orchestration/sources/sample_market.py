@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orchestration.seeds import sector_etfs, symbols
+
 TRADING_DAYS = 252
 
 REGIMES = (
@@ -79,8 +81,8 @@ SECTORS = (
     "Utilities",
     "Real Estate",
 )
-SECTOR_ETFS = ("XLE", "XLB", "XLI", "XLY", "XLP", "XLV", "XLF", "XLK", "XLC", "XLU", "XLRE")
-FUND_SYMBOLS = ("^GSPC", "^RUT", "SPY", "RSP", "IWM", "IWF", "IWD", "IJR", "MDY", *SECTOR_ETFS)
+SECTOR_ETFS = tuple(sector_etfs()[sector] for sector in SECTORS)  # in SECTORS' order
+FUND_SYMBOLS = symbols()
 SECTOR_BETA = np.array([1.1, 1.05, 1.05, 1.15, 0.65, 0.85, 1.1, 1.25, 1.0, 0.55, 0.85])
 SECTOR_VOL = np.array([0.013, 0.008, 0.006, 0.007, 0.005, 0.006, 0.007, 0.008, 0.007, 0.007, 0.008])
 SECTOR_RATE_BETA = np.array(  # per basis point of the 10-year yield

@@ -35,6 +35,7 @@ import yfinance as yf
 from yfinance.data import YfData
 from yfinance.exceptions import YFRateLimitError
 
+from orchestration.seeds import symbols
 from orchestration.sources.base import (
     ACTIONS_SCHEMA,
     PRICES_SCHEMA,
@@ -58,11 +59,7 @@ from orchestration.sources.live_members import (
 if TYPE_CHECKING:
     from curl_cffi.requests import Session
 
-BENCHMARKS = (
-    "^GSPC", "^RUT", "SPY", "RSP", "IWM",
-    "XLB", "XLC", "XLE", "XLF", "XLI", "XLK", "XLP", "XLRE", "XLU", "XLV", "XLY",
-    "IWF", "IWD", "IJR", "MDY",
-)  # fmt: skip
+BENCHMARKS = symbols()
 # Yahoo quotes these yields in percent (4.599 means 4.599 %); their closes go to rates.
 RATE_SYMBOLS: dict[str, str] = {
     "^IRX": "ust_3m",

@@ -99,3 +99,14 @@ def test_percentages_are_0_to_100(built, table, column):
         f"SELECT min({column}), max({column}), count({column}) FROM {table}"
     )
     assert filled > 0 and low >= 0 and high <= 100
+
+
+def test_a_check_on_helper_columns_says_what_it_checks_in_words():
+    """The UI shows a check's description, or else its expectation and arguments: a check
+    computing helper columns (not in the table) must say in words what it checks."""
+    for model in MODELS:
+        table_columns = {column.name for column in model.columns}
+        for check in model.checks:
+            helpers = set(check.columns) - table_columns
+            if helpers or check.query is not None:
+                assert check.description, (model.table, check.name, sorted(helpers))

@@ -49,7 +49,7 @@ from orchestration.sources.live_members import (
 )
 from orchestration.sources.membership_history import history_from_changes, history_from_snapshots
 from orchestration.sources.tickers import TickerForms, parse_sec_tickers, yahoo_symbol
-from orchestration.sources.wikipedia import parse_sp500_page
+from orchestration.sources.wikipedia import CHANGES_SCHEMA, parse_sp500_page
 from tests.local_http import local_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "constituents"
@@ -540,3 +540,31 @@ def test_members_command_writes_a_files_source_members_csv(tmp_path: Path) -> No
 def test_members_command_refuses_two_files_of_one_date(tmp_path: Path) -> None:
     with pytest.raises(MembersFileError, match="both holdings of 2024-12-06"):
         saved_snapshots([IVV_2024, IVV_2024])
+
+
+def test_a_company_back_on_an_old_ticker_keeps_one_ticker() -> None:
+    """Fiserv: FISV until 2023, FI until 2025, then FISV again (the maintained changes list
+    records both): one ticker across the history, and the walk ends."""
+    current = pl.DataFrame(
+        {"universe": "large", "ticker": ["FISV"], "valid_from": [date(2001, 4, 2)],
+         "valid_to": [None], "name": ["Fiserv"], "sector": ["Financials"]},
+        schema=RAW_SCHEMAS["members"],
+    )  # fmt: skip
+    changes = pl.DataFrame(
+        {
+            "date": [date(2025, 11, 11), date(2023, 6, 7), date(2001, 4, 2)],
+            "added": ["FISV", "FI", "FISV"],
+            "added_name": ["Fiserv", "Fiserv", "Fiserv"],
+            "removed": ["FI", "FISV", None],
+            "removed_name": ["Fiserv", "Fiserv", None],
+            "reason": [None, None, None],
+        },
+        schema=CHANGES_SCHEMA,
+    )
+
+    history, notes = history_from_changes(current, changes, "large")
+
+    assert history.select("ticker", "valid_from", "valid_to").rows() == [
+        ("FISV", date(2001, 4, 2), None)
+    ]
+    assert [(old, new) for _, old, new in notes.renames] == [("FI", "FISV"), ("FISV", "FI")]

@@ -94,11 +94,6 @@ def history_from_changes(
     rows: list[dict] = []
     today_ticker: dict[str, str] = {}  # an old ticker: the ticker its company has today
 
-    def now(ticker: str) -> str:
-        while ticker in today_ticker:
-            ticker = today_ticker[ticker]
-        return ticker
-
     by_day = changes.sort("date", descending=True).partition_by("date", maintain_order=True)
     for day_changes in by_day:
         day = day_changes["date"][0]
@@ -107,14 +102,14 @@ def history_from_changes(
             old, new = change["removed"], change["added"]
             if old and new and old != new and _same_company(change):
                 notes.renames.append((day, old, new))
-                today_ticker[old] = now(new)
+                today_ticker[old] = _today(today_ticker, new)
                 continue
             if new:
-                added.append(now(new))
-                names.setdefault(now(new), change["added_name"])
+                added.append(_today(today_ticker, new))
+                names.setdefault(_today(today_ticker, new), change["added_name"])
             if old:
-                removed.append(now(old))
-                names.setdefault(now(old), change["removed_name"])
+                removed.append(_today(today_ticker, old))
+                names.setdefault(_today(today_ticker, old), change["removed_name"])
         both = set(added) & set(removed)  # a ticker passed from one company to another
         for ticker in (t for t in added if t not in both):
             if ticker not in open_until:
@@ -155,14 +150,7 @@ def history_from_snapshots(
             notes.renames.append((days[i], left[key], joined[key]))
             today_ticker[left[key]] = joined[key]
 
-    def now(ticker: str) -> str:
-        seen = set()
-        while ticker in today_ticker and ticker not in seen:
-            seen.add(ticker)
-            ticker = today_ticker[ticker]
-        return ticker
-
-    renamed = {old: now(old) for old in today_ticker}
+    renamed = {old: _today(today_ticker, old) for old in today_ticker}
     frames = [
         snapshots[day].select(
             pl.col("ticker").replace(renamed), "name", "sector", pl.lit(i).alias("snapshot")
@@ -196,6 +184,16 @@ def history_from_snapshots(
         sector="sector",
     )
     return frame.cast(MEMBERS_SCHEMA).sort("universe", "ticker", "valid_from"), notes
+
+
+def _today(renames: dict[str, str], ticker: str) -> str:
+    """The ticker `ticker`'s company has today, following renames (a company that went
+    back to an old ticker, FISV to FI to FISV, ends where it started)."""
+    seen = set()
+    while ticker in renames and ticker not in seen:
+        seen.add(ticker)
+        ticker = renames[ticker]
+    return ticker
 
 
 def _same_company(change: dict) -> bool:

@@ -48,7 +48,7 @@ bench: setup
 
 # Today's tape of the latest date in the warehouse, or of DATE=YYYY-MM-DD.
 report: setup
-	$(BIN)/python -m orchestration.report $(if $(DATE),--date $(DATE))
+	$(BIN)/capgap tape $(if $(DATE),--date $(DATE))
 
 lint: setup
 	$(BIN)/ruff check .

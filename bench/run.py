@@ -125,7 +125,7 @@ def rebuild_sql(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
         if model.incremental_by:
             build_scope(con, model, since=None, rebuild_from=None)
         build_candidate(con, model, SETTINGS)
-        publish_candidate(con, model)
+        publish_candidate(con, model, SETTINGS)
         seconds[model.table] = time.perf_counter() - started
     return seconds
 
@@ -282,7 +282,7 @@ def _sql_views_run(database: Path, out: Path, repeats: int) -> _Measured:
             con.execute(f"CREATE VIEW {model.table} AS {_view_sql(model)}")
         inputs_rss = _rss_mib()
         seconds, _ = _timed(lambda: build_candidate(con, mart, SETTINGS), repeats)
-        publish_candidate(con, mart)
+        publish_candidate(con, mart, SETTINGS)
         sql_breadth(con).write_parquet(out)
     return _Measured(seconds, inputs_rss)
 

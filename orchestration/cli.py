@@ -1,6 +1,7 @@
 """`capgap run`: materialize every asset through Dagster, then print the latest day.
 `capgap members`: write the live lists' point-in-time membership as a members.csv.
 `capgap sql <table>`: print a model as one standalone SELECT.
+`capgap tape [--date YYYY-MM-DD]`: write today's tape from the warehouse, read-only.
 
 A run that fails ends with one line per failure saying what failed, where and what to do
 (the traceback is in the Dagster run log); a warning check that failed is listed under the
@@ -170,6 +171,13 @@ def main() -> None:
         "sql", help="print a model as one standalone SELECT (e.g. marts.breadth_daily)"
     )
     shown.add_argument("table", help="the table, as layer.name")
+    commands.add_parser(
+        "tape", help="write today's tape from the warehouse (capgap tape --help for options)"
+    )
+    if sys.argv[1:2] == ["tape"]:
+        from orchestration.outputs.tape.command import tape_command
+
+        sys.exit(tape_command(sys.argv[2:]))
     args = parser.parse_args()
     if args.command == "dictionary":
         from orchestration.dictionary import write_dictionary

@@ -19,6 +19,7 @@ rows changed, the earliest such date. The scope reads them as `pending_rebuilds`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -34,6 +35,8 @@ from orchestration.transactions import transaction
 LAYERS = ("staging", "marts")
 RAW_LAYER = "raw"
 VARIABLE_PATTERN = re.compile(r"getvariable\('([a-z_0-9]+)'\)")
+# The indicator settings by DuckDB variable name, as `IndicatorSettings.variables()` gives them.
+Settings = Mapping[str, str | int | float]
 # The columns every raw row carries about the load that wrote it.
 LINEAGE = ("source", "load_id", "loaded_at")
 
@@ -234,15 +237,20 @@ def build_scope(
     return tickers, earliest
 
 
-def build_candidate(
-    con: duckdb.DuckDBPyConnection, model: Model, settings: dict[str, str | int | float]
-) -> str:
+def build_candidate(con: duckdb.DuckDBPyConnection, model: Model, settings: Settings) -> str:
     """Build the model's SELECT into its candidate table; return the candidate's name."""
     for name in model.variables:
         con.execute(f"SET VARIABLE {name} = ?", [settings[name]])
     candidate = candidate_table(model)
     con.execute(f"CREATE OR REPLACE TABLE {candidate} AS\n{model.sql}")
     return candidate
+
+
+def _record_settings(con: duckdb.DuckDBPyConnection, model: Model, settings: Settings) -> None:
+    con.execute("DELETE FROM meta.settings WHERE table_name = ?", [model.table])
+    rows = [(model.table, name, str(settings[name])) for name in model.variables]
+    if rows:
+        con.executemany("INSERT INTO meta.settings VALUES (?, ?, ?)", rows)
 
 
 def _record_build(con: duckdb.DuckDBPyConnection, model: Model, build: Build) -> None:
@@ -286,10 +294,12 @@ def _changed_rows(model: Model, published: bool) -> str:
 
 
 def publish_candidate(
-    con: duckdb.DuckDBPyConnection, model: Model, build: Build | None = None
+    con: duckdb.DuckDBPyConnection, model: Model, settings: Settings, build: Build | None = None
 ) -> None:
-    """Replace the published table with the checked candidate, in one transaction."""
+    """Replace the published table with the checked candidate, in one transaction, and
+    record the `settings` it was built with."""
     with transaction(con):
+        _record_settings(con, model, settings)
         if model.rebuild_downstream_from:
             _hand_on(con, model, _changed_rows(model, is_published(con, model)))
         elif build is not None:
@@ -313,13 +323,16 @@ def rows_in_scope(model: Model) -> str:
     )
 
 
-def publish_rebuilt_rows(con: duckdb.DuckDBPyConnection, model: Model, build: Build) -> None:
+def publish_rebuilt_rows(
+    con: duckdb.DuckDBPyConnection, model: Model, settings: Settings, build: Build
+) -> None:
     """Replace the scoped rows of the published table with the checked candidate's.
 
-    The delete, the insert and the build record commit together: a run killed half-way
-    leaves the table as it was, never with the rebuilt rows missing.
+    The delete, the insert, the build record and the `settings` record commit together: a run
+    killed half-way leaves the table as it was, never with the rebuilt rows missing.
     """
     with transaction(con):
+        _record_settings(con, model, settings)
         _hand_on(con, model, "SELECT ticker, rebuild_from FROM rebuild_scope")
         con.execute(
             f"DELETE FROM {model.table} AS published USING rebuild_scope "

@@ -11,7 +11,7 @@ from typing import IO
 
 import dagster as dg
 import duckdb
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from orchestration.paths import DDL_DIR
 from orchestration.screening import DateWindow
@@ -20,6 +20,7 @@ from orchestration.sources.fred import FRED_URL
 from orchestration.sources.http import USER_AGENT
 from orchestration.sources.ishares import CSV_URL, PRODUCT_DATA_URL, HoldingsEndpoints
 from orchestration.sources.live_members import ListEndpoints
+from orchestration.sources.sample_rates import CPI_RELEASE_DAY
 from orchestration.sources.tickers import SEC_TICKERS_URL
 from orchestration.sources.wikipedia import SP500_URL
 from orchestration.warehouse_file import (
@@ -189,30 +190,77 @@ class MarketSource(dg.ConfigurableResource):
 class IndicatorSettings(dg.ConfigurableResource):
     """The configurable parameters of the indicators, with the documented defaults.
 
-    The SQL models read them as DuckDB variables (`getvariable('large_benchmark')`); each
-    materialization records the values it used. `coverage_floor_pct` is the share of a
-    universe's members priced on a day below which the day is reported as thin; the fault
-    settings (`split_tolerance` to `fault_share_limit_pct`) are explained with
-    `staging.price_exclusions`.
+    The one place every threshold of the marts is set: the SQL models read them as DuckDB
+    variables (`getvariable('large_benchmark')`), each published table records the values it
+    was built with in `meta.settings`, and the tape words its rules from that record.
     """
 
-    large_benchmark: str = "^GSPC"
-    small_benchmark: str = "^RUT"
-    small_etf: str = "IWM"
-    rotation_benchmark: str = "SPY"
-    cpi_release_day: int = 15
-    near_high_threshold: float = 0.02
-    regime_decline_pct_above_sma50: float = 40.0
-    regime_rally_pct_above_sma50: float = 60.0
-    regime_leadership_spread_63d: float = 0.05
-    coverage_floor_pct: float = 90.0
-    split_tolerance: float = 0.03
-    max_daily_ratio: float = 10.0
-    split_action_window_days: int = 5
-    reversal_bars: int = 21
-    reversal_band: float = 0.3
-    stale_run_bars: int = 5
-    fault_share_limit_pct: float = 5.0
+    large_benchmark: str = Field("^GSPC", description="the large universe's benchmark")
+    small_benchmark: str = Field("^RUT", description="the small universe's benchmark")
+    small_etf: str = Field("IWM", description="the small-cap ETF whose volume the signals read")
+    rotation_benchmark: str = Field("SPY", description="what the rotation ETFs are compared to")
+    cpi_release_day: int = Field(
+        CPI_RELEASE_DAY, description="day of the next month on which a month's CPI is public"
+    )
+    near_high_threshold: float = Field(
+        0.02, description="large_near_high: within this fraction of the record high"
+    )
+    regime_decline_pct_above_sma50: float = Field(
+        40.0, description="broad_decline: both universes at most this % above their SMA 50"
+    )
+    regime_rally_pct_above_sma50: float = Field(
+        60.0, description="broad_rally: both universes at least this % above their SMA 50"
+    )
+    regime_leadership_spread_63d: float = Field(
+        0.05, description="leadership: the 63-day return spread at least this far from 0"
+    )
+    rate_relief_10y_change_bp: float = Field(
+        -25.0, description="rate_relief: the 10-year's 21-day change at or below this, in bp"
+    )
+    breadth_breakout_corr_21d: float = Field(
+        0.8, description="breadth_breakout: the 21-day correlation at least this"
+    )
+    breadth_breakout_pct_above_sma50: float = Field(
+        60.0, description="breadth_breakout: at least this % of small caps above their SMA 50"
+    )
+    liquidity_relative_volume: float = Field(
+        1.2, description="liquidity_returning: a high-volume day's relative volume, at least"
+    )
+    liquidity_high_volume_days: int = Field(
+        3, description="liquidity_returning: high-volume days among the last 5, at least"
+    )
+    catalyst_relative_volume: float = Field(
+        3.0, description="catalyst_like: a mover's volume over its 50-day mean, at least"
+    )
+    light_volume_ratio: float = Field(
+        0.8, description="light_volume: 5-day over 50-day mean volume below this"
+    )
+    coverage_floor_pct: float = Field(
+        90.0, description="a universe priced below this % of its members has a thin day"
+    )
+    split_tolerance: float = Field(
+        0.03, description="a move within this fraction of a whole split factor is suspect"
+    )
+    max_daily_ratio: float = Field(
+        10.0,
+        description="a move of more than this many times the close before (up or down) is suspect",
+    )
+    split_action_window_days: int = Field(
+        5, description="a move undoing a split action dated within this many days is suspect"
+    )
+    reversal_bars: int = Field(
+        21, description="a suspect move that reverts within this many bars is a misprint"
+    )
+    reversal_band: float = Field(
+        0.3, description="reverting: back within this fraction of the close before the move"
+    )
+    stale_run_bars: int = Field(
+        5, description="this many repeated closes in a row with no volume or range are stale"
+    )
+    fault_share_limit_pct: float = Field(
+        5.0,
+        description="faults on one date in more than this % of a universe's members stop the run",
+    )
 
     def variables(self) -> dict[str, str | int | float]:
         """The settings as DuckDB variable names and values."""

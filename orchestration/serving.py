@@ -6,6 +6,7 @@ readers need to a separate DuckDB file (`capgap_serving.duckdb` beside `capgap.d
 
 - `marts.*`: the nine marts, copied as the run checked them, their contracts as comments;
 - `views.*`: the analyst views of `sql/views/*.sql`, over the tables in the same file;
+- `meta.settings`: the settings each mart was built with, as the warehouse recorded them;
 - `serving.published`: one row per table and view, with its row count and date range, the
   publish time, the warehouse it came from and the latest market date.
 
@@ -35,6 +36,7 @@ from orchestration.paths import PROJECT_ROOT
 VIEWS_DIR = PROJECT_ROOT / "sql" / "views"
 VIEWS_SCHEMA = "views"
 RECORD_TABLE = "serving.published"
+SETTINGS_TABLE = "meta.settings"
 MARKET_DATE_TABLE = "marts.market_regime"
 # Readable by DuckDB 1.0 and later; the default of DuckDB 2.0 (v2.0.0) is not readable by
 # 1.x clients ("Trying to read a database file with version number 69").
@@ -176,6 +178,19 @@ def _copy_mart(con: duckdb.DuckDBPyConnection, model: Model) -> None:
             )
 
 
+def _copy_settings(con: duckdb.DuckDBPyConnection, marts: tuple[Model, ...]) -> None:
+    """Copy the marts' rows of the warehouse's settings record into the new file."""
+    target = f"{_ALIAS}.{SETTINGS_TABLE}"
+    con.execute(f"CREATE SCHEMA {_ALIAS}.meta")
+    con.execute(
+        f"CREATE TABLE {target} AS SELECT * FROM {SETTINGS_TABLE} "
+        "WHERE table_name IN (SELECT unnest(?)) ORDER BY table_name, name",
+        [[m.table for m in marts]],
+    )
+    comment = "The settings each mart was built and checked with (name, value as text)."
+    con.execute(f"COMMENT ON TABLE {target} IS {_quote(comment)}")
+
+
 def _create_view(con: duckdb.DuckDBPyConnection, view: AnalystView) -> None:
     """Create one analyst view in the new file; its names resolve within that file."""
     target = f"{_ALIAS}.{VIEWS_SCHEMA}.{view.name}"
@@ -243,9 +258,11 @@ def _write_version(
         con.execute(f"CREATE SCHEMA {_ALIAS}.{VIEWS_SCHEMA}")
         for model in marts:
             _copy_mart(con, model)
+        _copy_settings(con, marts)
         for view in views:
             _create_view(con, view)
         objects = [_describe(con, f"{_ALIAS}.{m.table}", "table") for m in marts]
+        objects.append(_describe(con, f"{_ALIAS}.{SETTINGS_TABLE}", "table"))
         objects += [_describe(con, f"{_ALIAS}.{VIEWS_SCHEMA}.{v.name}", "view") for v in views]
         (market_date,) = con.execute(
             f"SELECT max(date) FROM {_ALIAS}.{MARKET_DATE_TABLE}"

@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.report import build_tape
+from orchestration.outputs.tape.sections import build_tape
 from orchestration.summary import latest_day_summary
 from orchestration.trading_calendar import nyse_sessions
 from tests.conftest import materialize_into, read_only_query

@@ -1,6 +1,7 @@
 """Today's tape: the asset, the pages' content against the marts, dates, nulls and the CLI."""
 
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,11 @@ from lxml import html as lxml_html
 
 from orchestration.assets.report import tape_report
 from orchestration.models import mart_models
-from orchestration.report import TapeDateError, fmt_pct, main, write_tape
+from orchestration.outputs.tape.command import tape_command
+from orchestration.outputs.tape.formatting import fmt_pct
+from orchestration.outputs.tape.render import write_tape
+from orchestration.outputs.tape.sections import TapeDateError, build_tape, recorded_rules
+from orchestration.outputs.tape.words import Rules
 from orchestration.resources import Warehouse
 from tests.conftest import materialize_into, read_only_query
 
@@ -235,7 +240,7 @@ def test_the_cli_reads_the_warehouse_read_only(built: TapeBuild, tmp_path: Path,
     # DuckDB refuses, in one process, a read-write connection to a file that is open
     # read-only: holding one proves the CLI opens it read-only.
     with duckdb.connect(str(built.warehouse), read_only=True):
-        code = main(["--warehouse", str(built.warehouse), "--out", str(tmp_path)])
+        code = tape_command(["--warehouse", str(built.warehouse), "--out", str(tmp_path)])
     assert code == 0
     assert (tmp_path / f"tape-{built.day}.html").exists()
     assert f"tape of {built.day}" in capsys.readouterr().out
@@ -245,7 +250,44 @@ def test_the_cli_reports_a_bad_date_and_honours_the_environment(
     built: TapeBuild, tmp_path: Path, capsys, monkeypatch
 ):
     monkeypatch.setenv("CAPGAP_WAREHOUSE", str(built.warehouse))
-    assert main(["--date", "2026-11-21", "--out", str(tmp_path)]) == 2
+    assert tape_command(["--date", "2026-11-21", "--out", str(tmp_path)]) == 2
     assert "no market data for 2026-11-21" in capsys.readouterr().err
-    assert main(["--warehouse", str(tmp_path / "missing.duckdb")]) == 1
+    assert tape_command(["--warehouse", str(tmp_path / "missing.duckdb")]) == 1
     assert "no warehouse at" in capsys.readouterr().err
+
+
+def test_the_tape_words_its_rules_from_the_recorded_settings(built: TapeBuild, tmp_path: Path):
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, copy)
+    changed = {
+        "regime_rally_pct_above_sma50": "70.0",
+        "breadth_breakout_corr_21d": "0.9",
+        "liquidity_high_volume_days": "2",
+        "liquidity_relative_volume": "1.5",
+        "small_etf": "XYZ",
+        "catalyst_relative_volume": "4.0",
+    }
+    with duckdb.connect(str(copy)) as con:
+        for name, value in changed.items():
+            con.execute("UPDATE meta.settings SET value = ? WHERE name = ?", [value, name])
+        tape = build_tape(con)
+        rally = recorded_rules(con).regime("broad_rally")
+
+    fires_when = {row[0].text: row[3].text for row in tape.signals.rows}
+    assert fires_when["Breadth breakout"] == (
+        "correlation at least 0.90 and at least 60% of small caps above their SMA50"
+    )
+    assert fires_when["Liquidity returning"] == (
+        "2 of the last 5 sessions with XYZ volume at least 1.5x its 50-day average"
+    )
+    assert "at least 70% of members" in rally[1]
+    assert "the regime's 40% and 70% thresholds" in tape.charts["pct-above-sma50"].caption
+    assert "volume at least 4x the member's 50-day average" in tape.movers.note
+
+
+def test_a_warehouse_without_recorded_settings_reads_the_defaults(built: TapeBuild, tmp_path):
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("DROP TABLE meta.settings")
+        assert recorded_rules(con) == Rules.from_recorded({})

@@ -198,14 +198,22 @@ def test_the_serving_file_holds_the_marts_views_and_record(warehouse):
         ).fetchall()[0]
         for name, _, rows, *_ in recorded:
             assert con.execute(f"SELECT count(*) FROM {name}").fetchall() == [(rows,)], name
-    assert set(tables) == {("marts", name) for name in MARTS} | {("serving", "published")}
+        settings = con.execute("SELECT * FROM meta.settings ORDER BY ALL").fetchall()
+    assert set(tables) == {("marts", name) for name in MARTS} | {
+        ("serving", "published"),
+        ("meta", "settings"),
+    }
+    assert settings == read_only_query(
+        warehouse, "SELECT * FROM meta.settings WHERE table_name LIKE 'marts.%' ORDER BY ALL"
+    )
+    assert ("marts.market_regime", "breadth_breakout_pct_above_sma50", "60.0") in settings
     assert {(schema, name) for schema, name, _ in views} == {
         ("views", view.name) for view in analyst_views()
     }
     assert all("serving_next" not in sql for *_, sql in views)
     assert {name for name, *_ in recorded} == {f"marts.{m}" for m in MARTS} | {
         f"views.{v.stem}" for v in VIEWS
-    }
+    } | {"meta.settings"}
     assert {(market_date, source) for *_, market_date, source in recorded} == {
         (
             read_only_query(warehouse, "SELECT max(date) FROM marts.market_regime")[0][0],

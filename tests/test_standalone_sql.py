@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -66,3 +67,38 @@ def test_the_command_prints_it() -> None:
         check=True,
     )
     assert shown.stdout == standalone_sql("marts.breadth_daily", SETTINGS)
+
+
+# Each threshold setting, a value other than its default, the column it moves and, where the
+# rule reads only the row, the rule written in polars (Kleene logic, as SQL's).
+THRESHOLDS = [
+    ("marts.market_regime", {"rate_relief_10y_change_bp": -5.0}, "rate_relief",
+     (pl.col("ust_10y_change_21d_bp") <= -5) | (pl.col("fed_funds_change_63d_bp") < 0)),
+    ("marts.market_regime", {"breadth_breakout_corr_21d": 0.3,
+                             "breadth_breakout_pct_above_sma50": 45.0}, "breadth_breakout",
+     (pl.col("corr_21d") >= 0.3) & (pl.col("small_pct_above_sma50") >= 45)),
+    ("marts.market_regime", {"liquidity_high_volume_days": 1}, "liquidity_returning",
+     pl.col("small_etf_high_volume_days_5d") >= 1),
+    ("marts.market_regime", {"liquidity_relative_volume": 0.9}, "small_etf_high_volume_days_5d",
+     None),
+    ("marts.market_regime", {"regime_rally_pct_above_sma50": 30.0}, "regime", None),
+    ("marts.small_cap_movers", {"catalyst_relative_volume": 1.5}, "catalyst_like",
+     pl.col("relative_volume") >= 1.5),
+    ("marts.liquidity_daily", {"light_volume_ratio": 1.0}, "light_volume", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("table", "changed", "column", "rule"), THRESHOLDS, ids=[str(c[1]) for c in THRESHOLDS]
+)
+def test_every_threshold_is_read_from_the_settings(
+    warehouse: Path, table: str, changed: dict, column: str, rule: pl.Expr | None
+) -> None:
+    key = list(MODELS[table].key)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        published = con.sql(f"SELECT * FROM {table}").pl().sort(key)
+        rebuilt = con.sql(standalone_sql(table, {**SETTINGS, **changed})).pl().sort(key)
+
+    assert not rebuilt[column].equals(published[column]), "the setting changed nothing"
+    if rule is not None:
+        assert rebuilt[column].equals(rebuilt.select(rule.alias(column))[column])

@@ -51,6 +51,6 @@ SELECT
     volume_sma20,
     volume_sma50,
     volume / nullif(volume_sma50, 0) AS relative_volume,
-    volume_sma5 / nullif(volume_sma50, 0) < 0.8 AS light_volume
+    volume_sma5 / nullif(volume_sma50, 0) < getvariable('light_volume_ratio') AS light_volume
 FROM averages
 ORDER BY symbol, date

@@ -1,6 +1,6 @@
 -- marts.market_regime: a readable summary of each trading day, built only from the marts.
--- Key (date). The regime is the first that holds, in order; its thresholds are settings
--- (getvariable('regime_...')). Signals follow SQL's three-valued logic (true OR null is
+-- Key (date). The regime is the first that holds, in order; its thresholds and the signals'
+-- are settings (getvariable('regime_...'), getvariable('rate_relief_...'), ...). Signals follow SQL's three-valued logic (true OR null is
 -- true). The headline joins the clauses whose inputs exist with "; " and ends with ".";
 -- a return that rounds to zero is written +0.0 % whatever its sign (never "-0.0%"), and the
 -- large benchmark's distance is from its high since the first stored close ("since Nov 2016").
@@ -39,7 +39,9 @@ small_etf_volume AS (
         relative_volume AS small_etf_relative_volume,
         CASE
             WHEN count(relative_volume) OVER last_5_rows = 5
-                THEN count(*) FILTER (WHERE relative_volume >= 1.2) OVER last_5_rows
+                THEN count(*) FILTER (
+                    WHERE relative_volume >= getvariable('liquidity_relative_volume')
+                ) OVER last_5_rows
         END AS small_etf_high_volume_days_5d
     FROM marts.liquidity_daily
     WHERE symbol = getvariable('small_etf')
@@ -101,9 +103,13 @@ classified AS (
                 THEN 'large_cap_leadership'
             ELSE 'mixed'
         END AS regime,
-        ust_10y_change_21d_bp <= -25 OR fed_funds_change_63d_bp < 0 AS rate_relief,
-        corr_21d >= 0.8 AND small_pct_above_sma50 >= 60 AS breadth_breakout,
-        small_etf_high_volume_days_5d >= 3 AS liquidity_returning
+        ust_10y_change_21d_bp <= getvariable('rate_relief_10y_change_bp')
+            OR fed_funds_change_63d_bp < 0 AS rate_relief,
+        corr_21d >= getvariable('breadth_breakout_corr_21d')
+            AND small_pct_above_sma50 >= getvariable('breadth_breakout_pct_above_sma50')
+            AS breadth_breakout,
+        small_etf_high_volume_days_5d >= getvariable('liquidity_high_volume_days')
+            AS liquidity_returning
     FROM day_inputs
 ),
 

@@ -49,7 +49,8 @@ SELECT
     ranked.sector,
     ranked.ret_1d,
     ranked.volume / nullif(ranked.volume_sma_50, 0) AS relative_volume,
-    ranked.volume / nullif(ranked.volume_sma_50, 0) >= 3 AS catalyst_like,
+    ranked.volume / nullif(ranked.volume_sma_50, 0) >= getvariable('catalyst_relative_volume')
+        AS catalyst_like,
     splits.split_ratio,
     CASE WHEN actions_ingested.any_actions THEN coalesce(splits.split_ratio < 1, false) END
         AS reverse_split

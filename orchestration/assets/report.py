@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.assets.transform import mart_asset_keys
-from orchestration.report import write_tape
+from orchestration.outputs.tape.render import write_tape
 from orchestration.resources import Warehouse
 
 

@@ -128,9 +128,9 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
                 con, candidate, published if is_published(con, model) else None, model.key
             )
             if partial:
-                publish_rebuilt_rows(con, model, build)
+                publish_rebuilt_rows(con, model, settings, build)
             else:
-                publish_candidate(con, model, build)
+                publish_candidate(con, model, settings, build)
             metadata = {
                 **table_metadata(con, model.table, model.date_column, model.descriptions),
                 **changes,

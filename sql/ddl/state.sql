@@ -21,3 +21,12 @@ CREATE TABLE IF NOT EXISTS meta.pending_rebuilds (
     rebuild_from DATE    NOT NULL,
     PRIMARY KEY (table_name, ticker)
 );
+
+-- key (table_name, name): the settings each published table was built and checked with,
+-- written with the publish; the tape words its rules from these values
+CREATE TABLE IF NOT EXISTS meta.settings (
+    table_name VARCHAR NOT NULL,
+    name       VARCHAR NOT NULL,
+    value      VARCHAR NOT NULL,
+    PRIMARY KEY (table_name, name)
+);

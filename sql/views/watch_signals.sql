@@ -1,8 +1,9 @@
 -- views.watch_signals: the three watch signals for a small-cap turn on every trading date,
--- each beside the inputs it is decided on (marts.market_regime; thresholds as
--- market_regime.sql sets them): rate_relief (ust_10y_change_21d_bp <= -25 or fed_funds_change_63d_bp < 0),
--- breadth_breakout (corr_21d >= 0.8 and small_pct_above_sma50 >= 60), liquidity_returning
--- (small_etf_high_volume_days_5d >= 3). signals_on counts the true ones (a null counts as
+-- each beside the inputs it is decided on (marts.market_regime, with the thresholds it was
+-- built with, in meta.settings; the defaults are): rate_relief (ust_10y_change_21d_bp <= -25
+-- or fed_funds_change_63d_bp < 0), breadth_breakout (corr_21d >= 0.8 and
+-- small_pct_above_sma50 >= 60), liquidity_returning (small_etf_high_volume_days_5d >= 3, a
+-- day counting when relative volume >= 1.2). signals_on counts the true ones (a null counts as
 -- not on); newly_on names those true today that were not true on the previous date.
 -- Grain: one row per trading date.
 WITH signals AS (

@@ -1,0 +1,475 @@
+"""The tape's content for one date: each section's rows, queried from the marts with the
+SQL of `queries/`, and its charts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from orchestration.charts import line_chart, scatter_with_tails
+from orchestration.outputs.tape.formatting import (
+    Cell,
+    fmt_bp,
+    fmt_flag,
+    fmt_number,
+    fmt_pct,
+    fmt_points,
+    fmt_share,
+    fmt_split,
+    fmt_times,
+    missing,
+    signed,
+)
+from orchestration.outputs.tape.words import Rules
+
+QUERIES_DIR = Path(__file__).parent / "queries"
+LOOKBACK_SESSIONS = 252
+TAIL_SESSIONS = 5
+HORIZONS = (1, 5, 21, 63)
+SMALL = "Russell 2000"
+LARGE = "S&P 500"
+QUADRANT_ORDER = ("leading", "improving", "weakening", "lagging")
+
+Row = dict[str, object]
+
+
+class TapeDateError(ValueError):
+    """The report date is not a trading date of the warehouse."""
+
+
+@dataclass
+class Table:
+    """A table rendered the same way in HTML and markdown."""
+
+    key: str
+    headers: list[str]
+    rows: list[list[Cell]]
+    align: str  # one letter per column: l or r
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One SVG chart with its title and caption."""
+
+    slug: str
+    title: str
+    caption: str
+    svg: str
+
+
+@dataclass
+class Tape:
+    """Everything the page shows for one date."""
+
+    day: date
+    headline: str
+    regime: str | None
+    regime_label: str
+    regime_meaning: str
+    summary: list[str]
+    returns: Table
+    signals: Table
+    breadth: Table
+    sectors: Table
+    rotation: Table
+    movers: Table
+    charts: dict[str, Chart] = field(default_factory=dict)
+
+
+@cache
+def query(name: str) -> str:
+    """The SQL of `queries/<name>.sql`."""
+    return (QUERIES_DIR / f"{name}.sql").read_text()
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, **variables: object) -> list[Row]:
+    """The rows of query `name`, run with `variables` set as DuckDB variables."""
+    for variable, value in variables.items():
+        con.execute(f"SET VARIABLE {variable} = ?", [value])
+    cursor = con.execute(query(name))
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def recorded_rules(con: duckdb.DuckDBPyConnection) -> Rules:
+    """The rules the marts were built with; the defaults where nothing was recorded."""
+    (recorded,) = con.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE schema_name = 'meta' AND table_name = 'settings'"
+    ).fetchone()
+    settings = {row["name"]: row["value"] for row in rows(con, "settings")} if recorded else {}
+    return Rules.from_recorded(settings)
+
+
+def report_date(con: duckdb.DuckDBPyConnection, day: date | None = None) -> date:
+    """The date to report on: `day` if it is a trading date of the marts, else the latest
+    one; raises TapeDateError naming the date and the range the warehouse holds."""
+    if day is None:
+        (latest,) = rows(con, "latest_date")
+        if latest["latest_date"] is None:
+            raise TapeDateError(
+                "marts.market_regime has no rows: materialize the marts before writing the tape"
+            )
+        return latest["latest_date"]
+    (calendar,) = rows(con, "calendar", report_date=day)
+    if calendar["is_trading_date"]:
+        return day
+    if calendar["first_date"] is None:
+        raise TapeDateError(
+            f"no data for {day}: marts.market_regime has no rows; materialize the marts first"
+        )
+    held = (
+        f"the warehouse holds {calendar['trading_dates']:,} trading dates from "
+        f"{calendar['first_date']} to {calendar['last_date']}"
+    )
+    where = ""
+    if calendar["first_date"] < day < calendar["last_date"]:
+        where = (
+            f"; {day} ({day:%A}) is not one of them: the nearest are "
+            f"{calendar['previous_date']} and {calendar['next_date']}"
+        )
+    raise TapeDateError(f"no market data for {day} in marts.market_regime: {held}{where}")
+
+
+def returns_table(divergence: Row) -> Table:
+    """Both benchmarks' returns and their spread over each horizon."""
+    table_rows = []
+    for n in HORIZONS:
+        small, large, spread = (
+            divergence.get(f"small_ret_{n}d"),
+            divergence.get(f"large_ret_{n}d"),
+            divergence.get(f"spread_{n}d"),
+        )
+        table_rows.append(
+            [
+                Cell(f"{n} day" if n == 1 else f"{n} days"),
+                signed(small, fmt_pct(small)),
+                signed(large, fmt_pct(large)),
+                signed(spread, fmt_points(None if missing(spread) else 100 * spread, 2)),
+            ]
+        )
+    return Table(
+        "returns",
+        ["horizon", SMALL, LARGE, "spread (small - large)"],
+        table_rows,
+        "lrrr",
+        note="Returns over trading days of each benchmark's own closes (marts.divergence_daily).",
+    )
+
+
+def summary_lines(divergence: Row, sensitivity: Row) -> list[str]:
+    """The header's lines: levels, relative strength, breadth gap and rate sensitivity."""
+    beta = sensitivity.get("beta_63d")
+    beta_text = "n/a" if missing(beta) else f"{10_000 * beta:+.2f} bp per bp"
+    return [
+        f"{SMALL} {fmt_number(divergence.get('small_close'), 2)}, "
+        f"{fmt_pct(divergence.get('small_drawdown'), 1, sign=False)} from its record; "
+        f"{LARGE} {fmt_number(divergence.get('large_close'), 2)}, "
+        f"{fmt_pct(divergence.get('large_drawdown'), 1, sign=False)} from its record.",
+        f"Relative strength (small / large) {fmt_number(divergence.get('relative_strength'), 4)}, "
+        f"63-day z-score {fmt_number(divergence.get('relative_strength_z63'), 2, sign=True)}; "
+        f"correlation of daily returns {fmt_number(divergence.get('corr_21d'), 2)} (21 days), "
+        f"{fmt_number(divergence.get('corr_63d'), 2)} (63 days).",
+        f"Breadth gap (small - large, % above SMA50) "
+        f"{fmt_points(divergence.get('breadth_gap_sma50'))}; rate sensitivity of the daily "
+        f"spread to the 10-year yield over 63 days: beta {beta_text}, correlation "
+        f"{fmt_number(sensitivity.get('corr_63d'), 2)}.",
+    ]
+
+
+def coverage_lines(breadth: list[Row], floor: float) -> list[str]:
+    """A warning for each universe priced below the coverage floor on the day."""
+    lines = []
+    for row in breadth:
+        coverage, members = row["coverage_pct"], row["members"]
+        if missing(coverage) or coverage >= floor:
+            continue
+        label = LARGE if row["universe"] == "large" else SMALL
+        priced = round(coverage * members / 100)
+        lines.append(
+            f"Thin data: {label} has prices for {priced:,} of its {members:,} members today "
+            f"({coverage:.1f}%, below {floor:g}%); its breadth counts only those."
+        )
+    return lines
+
+
+def signals_table(regime: Row, rules: Rules) -> Table:
+    """The three watch signals: state, inputs and when each fires."""
+    days = regime.get("small_etf_high_volume_days_5d")
+    signal_rows = [
+        [
+            Cell("Rate relief"),
+            fmt_flag(regime.get("rate_relief")),
+            Cell(
+                f"10y {fmt_bp(regime.get('ust_10y_change_21d_bp'))} over 21 days; fed funds "
+                f"{fmt_bp(regime.get('fed_funds_change_63d_bp'))} over 63 days"
+            ),
+            Cell(rules.rate_relief),
+        ],
+        [
+            Cell("Breadth breakout"),
+            fmt_flag(regime.get("breadth_breakout")),
+            Cell(
+                f"21-day correlation {fmt_number(regime.get('corr_21d'), 2)}; small caps above "
+                f"SMA50 {fmt_share(regime.get('small_pct_above_sma50'))}"
+            ),
+            Cell(rules.breadth_breakout),
+        ],
+        [
+            Cell("Liquidity returning"),
+            fmt_flag(regime.get("liquidity_returning")),
+            Cell(
+                f"{rules.small_etf} relative volume "
+                f"{fmt_times(regime.get('small_etf_relative_volume'))}; "
+                f"{'n/a' if days is None else days} of the last 5 days at {rules.high_volume}"
+            ),
+            Cell(rules.liquidity_returning),
+        ],
+    ]
+    return Table("signals", ["signal", "state", "inputs", "fires when"], signal_rows, "llll")
+
+
+BREADTH_ROWS: list[tuple[str, str, Callable[[object], str], bool]] = [
+    ("members (point in time)", "members", lambda v: fmt_number(v), False),
+    ("% of members priced", "coverage_pct", lambda v: fmt_share(v), False),
+    ("issues", "issues", lambda v: fmt_number(v), False),
+    ("advancers", "advancers", lambda v: fmt_number(v), False),
+    ("decliners", "decliners", lambda v: fmt_number(v), False),
+    ("unchanged", "unchanged", lambda v: fmt_number(v), False),
+    ("net advances", "net_advances", lambda v: fmt_number(v, sign=True), True),
+    ("% above SMA50", "pct_above_sma50", lambda v: fmt_share(v), False),
+    ("% above SMA200", "pct_above_sma200", lambda v: fmt_share(v), False),
+    ("new 52-week highs", "new_highs_52w", lambda v: fmt_number(v), False),
+    ("new 52-week lows", "new_lows_52w", lambda v: fmt_number(v), False),
+    ("high-low index (10 days)", "high_low_index", lambda v: fmt_share(v), False),
+    ("McClellan oscillator", "mcclellan_oscillator", lambda v: fmt_number(v, 1, True), True),
+    ("McClellan summation", "mcclellan_summation", lambda v: fmt_number(v, 0, True), True),
+    ("Arms index (TRIN)", "arms_index", lambda v: fmt_number(v, 2), False),
+    ("Arms index, 10-day mean", "arms_index_10d", lambda v: fmt_number(v, 2), False),
+    ("Zweig breadth EMA10", "zweig_ema10", lambda v: fmt_number(v, 3), False),
+    ("A/D line", "ad_line", lambda v: fmt_number(v, sign=True), True),
+]
+
+
+def breadth_table(breadth: list[Row]) -> Table:
+    """Both universes' breadth, one indicator per row."""
+    by_universe = {row["universe"]: row for row in breadth}
+    table_rows = []
+    for label, column, fmt, toned in BREADTH_ROWS:
+        cells = [Cell(label)]
+        for universe in ("large", "small"):
+            value = by_universe.get(universe, {}).get(column)
+            cells.append(signed(value, fmt(value)) if toned else Cell(fmt(value)))
+        table_rows.append(cells)
+    thrust = [Cell("Zweig breadth thrust")]
+    thrust += [fmt_flag(by_universe.get(u, {}).get("zweig_thrust")) for u in ("large", "small")]
+    table_rows.append(thrust)
+    return Table(
+        "breadth",
+        ["", f"large ({LARGE} members)", f"small ({SMALL} members)"],
+        table_rows,
+        "lrr",
+        note="McClellan numbers are ratio-adjusted (RANA x 1000, no +1000 offset on the "
+        "summation), so the two universes compare.",
+    )
+
+
+def sectors_table(sectors: list[Row]) -> Table:
+    """Each sector's breadth in both universes."""
+    table_rows = [
+        [
+            Cell(str(row["sector"])),
+            Cell(fmt_share(row["small_pct_above_sma50"], 0)),
+            Cell(fmt_share(row["large_pct_above_sma50"], 0)),
+            Cell(f"{fmt_number(row['small_advancers'])} / {fmt_number(row['small_decliners'])}"),
+        ]
+        for row in sectors
+    ]
+    return Table(
+        "sectors",
+        ["sector", "small: % above SMA50", "large: % above SMA50", "small: adv / dec"],
+        table_rows,
+        "lrrr",
+    )
+
+
+def rotation_table(heads: list[Row]) -> Table:
+    """The rotation ETFs on the report date, leading quadrant first."""
+
+    def order(row: Row) -> tuple[int, float]:
+        quadrant = row["quadrant"]
+        rank = QUADRANT_ORDER.index(quadrant) if quadrant in QUADRANT_ORDER else 4
+        return rank, -(row["rs_ratio"] or 0.0)
+
+    table_rows = [
+        [
+            Cell(str(row["symbol"])),
+            Cell(str(row["quadrant"] or "n/a"), "" if row["quadrant"] else "muted"),
+            Cell(fmt_number(row["rs_ratio"], 2)),
+            Cell(fmt_number(row["rs_momentum"], 2)),
+        ]
+        for row in sorted(heads, key=order)
+    ]
+    return Table("rotation", ["symbol", "quadrant", "RS-ratio", "RS-momentum"], table_rows, "llrr")
+
+
+def movers_table(movers: list[Row], rules: Rules) -> Table:
+    """The top small-cap movers of the day."""
+    table_rows = []
+    for row in movers:
+        catalyst = row["catalyst_like"]
+        if catalyst is None:
+            catalyst_cell = Cell("n/a", "muted")
+        else:
+            catalyst_cell = Cell("catalyst", "on") if catalyst else Cell("")
+        table_rows.append(
+            [
+                Cell(str(row["rank"])),
+                Cell(str(row["ticker"])),
+                Cell(str(row["name"] or "n/a")),
+                Cell(str(row["sector"] or "n/a")),
+                signed(row["ret_1d"], fmt_pct(row["ret_1d"])),
+                Cell(fmt_times(row["relative_volume"])),
+                catalyst_cell,
+                fmt_split(row["split_ratio"], row["reverse_split"]),
+            ]
+        )
+    return Table(
+        "movers",
+        ["#", "ticker", "name", "sector", "1 day", "rel. volume", "catalyst-like", "split"],
+        table_rows,
+        "rllllrll",
+        note=f"Top small-cap members by absolute 1-day return; {rules.catalyst}.",
+    )
+
+
+def _series(history: list[Row], column: str, scale: float = 1.0) -> list[tuple[date, float | None]]:
+    return [(row["date"], None if missing(row[column]) else scale * row[column]) for row in history]
+
+
+def charts(history: list[Row], trails: list[Row], rules: Rules) -> dict[str, Chart]:
+    """The five charts, by slug."""
+    sessions = len(history)
+    window = "the last session" if sessions == 1 else f"the last {sessions} sessions"
+    benchmark = next((row["benchmark"] for row in trails if row["benchmark"]), "SPY")
+    by_symbol: dict[str, list[tuple[float | None, float | None]]] = {}
+    for row in trails:
+        by_symbol.setdefault(row["symbol"], []).append((row["rs_ratio"], row["rs_momentum"]))
+    decline, rally = rules.regime_lines
+    made = [
+        Chart(
+            "relative-strength",
+            f"Relative strength, {SMALL} / {LARGE}",
+            f"The ratio of the closes (left) and its 63-day z-score (right), {window}.",
+            line_chart(
+                f"Relative strength: {SMALL} / {LARGE}",
+                {"RS line (small / large)": _series(history, "relative_strength")},
+                secondary={"63-day z-score": _series(history, "relative_strength_z63")},
+                y_label="ratio",
+                secondary_label="z-score",
+                width=600,
+                height=290,
+            ),
+        ),
+        Chart(
+            "pct-above-sma50",
+            "Members above their 50-day average",
+            f"Percent of each universe's members above their SMA50, {window}; the dashed "
+            f"lines are the regime's {decline:g}% and {rally:g}% thresholds.",
+            line_chart(
+                "% of members above their 50-day SMA",
+                {
+                    f"large ({LARGE})": _series(history, "large_pct_above_sma50"),
+                    f"small ({SMALL})": _series(history, "small_pct_above_sma50"),
+                },
+                y_label="% above SMA50",
+                y_range=(0.0, 100.0),
+                reference_lines=(decline, rally),
+                width=600,
+                height=290,
+            ),
+        ),
+        Chart(
+            "ad-lines",
+            "Advance/decline lines",
+            f"Cumulative net advances of each universe since the start of its history, {window}; "
+            "each on its own axis, since the small universe has four times the members.",
+            line_chart(
+                "Advance/decline lines",
+                {f"large ({LARGE})": _series(history, "large_ad_line")},
+                secondary={f"small ({SMALL})": _series(history, "small_ad_line")},
+                y_label="large: net advances",
+                secondary_label="small: net advances",
+                width=600,
+                height=290,
+            ),
+        ),
+        Chart(
+            "yield-vs-spread",
+            "10-year yield against the 63-day return spread",
+            f"The 63-day return of small minus large in percentage points (left, the spread the "
+            f"regime uses) and the 10-year Treasury yield in percent (right), {window}.",
+            line_chart(
+                "63-day spread (small - large) vs 10-year yield",
+                {"63-day spread, small - large (pp)": _series(history, "spread_63d", 100.0)},
+                secondary={"10-year yield (%)": _series(history, "ust_10y")},
+                y_label="spread, pp",
+                secondary_label="yield, %",
+                reference_lines=(0.0,),
+                width=600,
+                height=290,
+            ),
+        ),
+        Chart(
+            "rotation",
+            f"Rotation against {benchmark}",
+            f"RS-ratio (x) against RS-momentum (y) of each ETF against {benchmark}; the dot is "
+            f"the report date, the tail its last {TAIL_SESSIONS} sessions.",
+            scatter_with_tails(
+                f"Rotation vs {benchmark}: RS-ratio vs RS-momentum, {TAIL_SESSIONS}-day tails",
+                by_symbol,
+                x_label="RS-ratio (100 = in line with the benchmark)",
+                y_label="RS-momentum",
+                center=(100.0, 100.0),
+                quadrant_labels=("LEADING", "WEAKENING", "LAGGING", "IMPROVING"),
+                width=720,
+                height=540,
+            ),
+        ),
+    ]
+    return {chart.slug: chart for chart in made}
+
+
+def build_tape(con: duckdb.DuckDBPyConnection, day: date | None = None) -> Tape:
+    """Query the marts for the report date (the latest when `day` is None)."""
+    day = report_date(con, day)
+    rules = recorded_rules(con)
+    (regime,) = rows(con, "regime", report_date=day)
+    divergence = next(iter(rows(con, "divergence", report_date=day)), {})
+    sensitivity = next(iter(rows(con, "rate_sensitivity", report_date=day)), {})
+    history = rows(con, "history", report_date=day, lookback_sessions=LOOKBACK_SESSIONS)
+    trails = rows(con, "rotation", report_date=day, tail_sessions=TAIL_SESSIONS)
+    breadth = rows(con, "breadth", report_date=day)
+    label, meaning = rules.regime(regime["regime"])
+    return Tape(
+        day=day,
+        headline=str(regime["headline"] or "No headline: its inputs are missing on this date."),
+        regime=regime["regime"],
+        regime_label=label,
+        regime_meaning=meaning,
+        summary=coverage_lines(breadth, rules.coverage_floor_pct)
+        + summary_lines(divergence, sensitivity),
+        returns=returns_table(divergence),
+        signals=signals_table(regime, rules),
+        breadth=breadth_table(breadth),
+        sectors=sectors_table(rows(con, "sector_breadth", report_date=day)),
+        rotation=rotation_table([row for row in trails if row["date"] == day]),
+        movers=movers_table(rows(con, "movers", report_date=day), rules),
+        charts=charts(history, trails, rules),
+    )

@@ -3,6 +3,7 @@ a build changed, the load it read and the contract's plots."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -117,11 +118,17 @@ def load_metadata(con: duckdb.DuckDBPyConnection) -> dict[str, dg.MetadataValue]
     return {"source": dg.MetadataValue.text(source), "load_id": dg.MetadataValue.text(load_id)}
 
 
+def _metadata_name(series: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", series.lower()).strip("_")
+
+
 def plots(con: duckdb.DuckDBPyConnection, specs: tuple[Plot, ...]) -> dict[str, dg.MetadataValue]:
-    """The contract's plots of the published table, as markdown images (inline SVG)."""
+    """The contract's plots of the published table: each as a markdown image (inline SVG),
+    and each series' latest value as a number (`<plot>/<series>`, e.g.
+    `pct_above_sma50/small`), which Dagster draws across materializations on its Plots tab."""
     from orchestration.charts import line_chart, svg_data_uri
 
-    rendered = {}
+    rendered: dict[str, dg.MetadataValue] = {}
     for spec in specs:
         lines: dict[str, list[tuple[date, float | None]]] = {}
         for series, day, value in con.execute(spec.query).fetchall():
@@ -136,4 +143,9 @@ def plots(con: duckdb.DuckDBPyConnection, specs: tuple[Plot, ...]) -> dict[str, 
             secondary_label=spec.secondary_label,
         )
         rendered[f"plot/{spec.name}"] = dg.MetadataValue.md(f"![{spec.title}]({svg_data_uri(svg)})")
+        for series, points in lines.items():
+            _, latest = max(points, key=lambda point: point[0])
+            if latest is not None:
+                name = f"{spec.name}/{_metadata_name(series)}"
+                rendered[name] = dg.MetadataValue.float(float(latest))
     return rendered

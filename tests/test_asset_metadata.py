@@ -93,3 +93,15 @@ def test_asset_descriptions_come_from_the_contracts():
             if table in MODELS:
                 assert spec.description.startswith(MODELS[table].description)
                 assert spec.kinds == {"duckdb", "sql"}
+
+
+def test_the_latest_values_are_numbers_dagster_plots(evening):
+    breadth = evening["marts.breadth_daily"]
+    for universe in ("large", "small"):
+        value = breadth[f"pct_above_sma50/{universe}"]
+        assert isinstance(value, dg.FloatMetadataValue), universe
+        assert 0 <= value.value <= 100
+        assert isinstance(breadth[f"ad_lines/{universe}"], dg.FloatMetadataValue)
+    divergence = evening["marts.divergence_daily"]
+    assert divergence["relative_strength/relative_strength"].value > 0
+    assert isinstance(divergence["relative_strength/z_score_63d"], dg.FloatMetadataValue)

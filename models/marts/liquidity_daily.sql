@@ -1,5 +1,6 @@
 -- marts.liquidity_daily: volume of the benchmark ETFs and indices, and of each universe.
--- Key (symbol, date). Symbols: SPY RSP IWM ^GSPC ^RUT, universe:large, universe:small.
+-- Key (symbol, date). Symbols: the indices and index ETFs of meta.benchmark_symbols (roles
+-- index and etf: ^GSPC ^RUT SPY RSP IWM), universe:large, universe:small.
 -- A universe row exists on dates with at least one member bar; its volume is the members'
 -- total volume and its dollar volume the sum of members' close * volume, summed as exact
 -- decimals so the result does not depend on the order DuckDB adds them in. Windows count
@@ -7,7 +8,7 @@
 WITH benchmark_volume AS (
     SELECT symbol, date, volume, close * volume AS dollar_volume
     FROM staging.benchmark_prices
-    WHERE symbol IN ('SPY', 'RSP', 'IWM', '^GSPC', '^RUT')
+    WHERE role IN ('index', 'etf')
 ),
 
 universe_volume AS (

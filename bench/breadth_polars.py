@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from orchestration.models import load_models
+from orchestration.warehouse.contracts import load_models
 
 BREADTH = next(m for m in load_models() if m.table == "marts.breadth_daily")
 COLUMNS = tuple(column.name for column in BREADTH.columns)

@@ -20,8 +20,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from orchestration.paths import PROJECT_ROOT
-from orchestration.sources.sample import DEFAULT_END
-from orchestration.trading_calendar import nyse_sessions
+from orchestration.sources.sample.source import DEFAULT_END
+from orchestration.warehouse.trading_calendar import nyse_sessions
 
 
 @dataclass(frozen=True)

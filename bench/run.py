@@ -32,17 +32,12 @@ import polars as pl
 
 from bench import breadth_pandas, breadth_polars
 from bench.daily import daily_report, peak_rss_mib, status_mib
-from orchestration.models import (
-    Model,
-    build_candidate,
-    build_scope,
-    load_models,
-    publish_candidate,
-)
+from orchestration.defs.resources import IndicatorSettings
 from orchestration.paths import DDL_DIR, PROJECT_ROOT
-from orchestration.resources import IndicatorSettings
 from orchestration.sources.base import FetchRequest
-from orchestration.sources.sample import DEFAULT_END, SampleSource
+from orchestration.sources.sample.source import DEFAULT_END, SampleSource
+from orchestration.warehouse.builds import build_candidate, build_scope, publish_candidate
+from orchestration.warehouse.contracts import Model, load_models
 
 SEED = 42
 SQL_MODELS = (
@@ -454,7 +449,8 @@ def main(sizes: tuple[Size, ...] = SIZES) -> None:
     print(
         "SQL       = CREATE OR REPLACE of staging.price_series, staging.member_prices and\n"
         "            marts.breadth_daily in the DuckDB file, in order, with the warehouse's SQL\n"
-        "            (orchestration.models: build_candidate + publish_candidate), no GX checks;\n"
+        "            (orchestration.warehouse.builds: build_candidate + publish_candidate),\n"
+        "            no GX checks;\n"
         "            the staging tables are written with all their columns, as in the warehouse.\n"
         "sql-views = (details only) the same three SELECTs as one query: the staging models as\n"
         "            views in an in-memory database over the file's raw tables; only the mart\n"

@@ -87,14 +87,14 @@ def warning_lines(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def run() -> int:
     """Run the daily_refresh job in process and print the summary of the latest day."""
-    from orchestration.settings import SettingsError
+    from orchestration.defs.settings import SettingsError
 
     try:
         from orchestration.definitions import defs
     except SettingsError as error:
         print(f"capgap: {error}", file=sys.stderr)
         return 2
-    from orchestration.summary import latest_day_summary
+    from orchestration.outputs.summary import latest_day_summary
 
     started = time.perf_counter()
     job = defs.resolve_job_def("daily_refresh")
@@ -124,10 +124,10 @@ def members(args: argparse.Namespace) -> int:
     """Write the live source's point-in-time membership as a `files` source members.csv."""
     from datetime import date
 
-    from orchestration.members_file import MembersFileError, members_command
-    from orchestration.settings import SettingsError, resources_from_env
+    from orchestration.defs.settings import SettingsError, resources_from_env
     from orchestration.sources.base import SourceError
-    from orchestration.sources.http import FetchError
+    from orchestration.sources.live.http import FetchError
+    from orchestration.sources.live.members_file import MembersFileError, members_command
 
     try:
         source = resources_from_env()["market_source"]
@@ -141,8 +141,8 @@ def members(args: argparse.Namespace) -> int:
 
 def sql(table: str) -> int:
     """Print a model as one standalone SELECT, settings filled in."""
-    from orchestration.settings import SettingsError, resources_from_env
-    from orchestration.standalone_sql import UnknownTable, standalone_sql
+    from orchestration.defs.settings import SettingsError, resources_from_env
+    from orchestration.warehouse.standalone_sql import UnknownTable, standalone_sql
 
     try:
         settings = resources_from_env()["indicator_settings"].variables()
@@ -155,7 +155,7 @@ def sql(table: str) -> int:
 
 def main() -> None:
     """Entry point of the `capgap` command."""
-    from orchestration.members_file import add_arguments
+    from orchestration.sources.live.members_file import add_arguments
 
     parser = argparse.ArgumentParser(prog="capgap", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -180,7 +180,7 @@ def main() -> None:
         sys.exit(tape_command(sys.argv[2:]))
     args = parser.parse_args()
     if args.command == "dictionary":
-        from orchestration.dictionary import write_dictionary
+        from orchestration.outputs.dictionary import write_dictionary
 
         write_dictionary()
         sys.exit(0)

@@ -2,13 +2,13 @@
 
 import dagster as dg
 
-from orchestration.assets.ingest import raw_tables
-from orchestration.assets.report import tape_report
-from orchestration.assets.serving import serving_file
-from orchestration.assets.transform import model_assets
-from orchestration.freshness import marts_current, marts_freshness
-from orchestration.schedules import nyse_close_schedule
-from orchestration.settings import resources_from_env
+from orchestration.defs.assets.ingest import raw_tables
+from orchestration.defs.assets.report import tape_report
+from orchestration.defs.assets.serving import serving_file
+from orchestration.defs.assets.transform import model_assets
+from orchestration.defs.freshness import marts_current, marts_freshness
+from orchestration.defs.schedules import nyse_close_schedule
+from orchestration.defs.settings import resources_from_env
 
 MARTS_AND_AFTER = dg.AssetSelection.groups("marts").downstream()
 RESOURCES = resources_from_env()

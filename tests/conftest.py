@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.definitions import defs
-from orchestration.settings import resources_from_env
+from orchestration.defs.settings import resources_from_env
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "60", "CAPGAP_SAMPLE_YEARS": "2"}

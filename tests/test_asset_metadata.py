@@ -7,8 +7,8 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import defs
-from orchestration.models import load_models
 from orchestration.sources.base import RAW_SCHEMAS
+from orchestration.warehouse.contracts import load_models
 from tests.conftest import materialize_into
 
 SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "60", "CAPGAP_SAMPLE_YEARS": "2"}

@@ -31,8 +31,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from orchestration.resources import MarketSource
-from orchestration.settings import resources_from_env
+from orchestration.defs.resources import MarketSource
+from orchestration.defs.settings import resources_from_env
 from orchestration.sources.base import RAW_SCHEMAS
 from tests import test_source_yahoo as recorded
 from tests.conftest import FIXTURES, all_assets, materialize_into

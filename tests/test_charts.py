@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from orchestration.charts import (
+from orchestration.outputs.charts import (
     date_ticks,
     format_tick,
     line_chart,

@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from orchestration.definitions import defs
-from orchestration.summary import latest_day_summary
+from orchestration.outputs.summary import latest_day_summary
 from tests.conftest import SMALL_SAMPLE, materialize_into, read_only_query
 
 TABLES = [

@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from orchestration.models import load_models
-from orchestration.sources.sample import DEFAULT_END, generate
+from orchestration.sources.sample.source import DEFAULT_END, generate
+from orchestration.warehouse.contracts import load_models
 from tests.conftest import FAULTY_MARKET, materialize_into
 
 SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "80", "CAPGAP_SAMPLE_YEARS": "2"}

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.models import load_models
-from orchestration.sources.sample import DEFAULT_END
-from orchestration.trading_calendar import nyse_sessions
+from orchestration.sources.sample.source import DEFAULT_END
+from orchestration.warehouse.contracts import load_models
+from orchestration.warehouse.trading_calendar import nyse_sessions
 from tests.conftest import materialize_into, read_only_query
 
 SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "300", "CAPGAP_SAMPLE_YEARS": "3"}

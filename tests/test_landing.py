@@ -6,10 +6,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from orchestration import landing
 from orchestration.paths import DDL_DIR
-from orchestration.screening import DateWindow
 from orchestration.sources.base import PRICES_SCHEMA, RAW_SCHEMAS, RawBatch
+from orchestration.warehouse import landing
+from orchestration.warehouse.screening import DateWindow
 
 TODAY = DateWindow(earliest=date(1980, 1, 1), today=date(2024, 6, 28))
 

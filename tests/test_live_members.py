@@ -1,5 +1,5 @@
 """Point-in-time membership and index weights from the live lists (`wikipedia.py`,
-`ishares.py`, `tickers.py`, `membership_history.py`, `live_members.py`, `http.py`) and
+`ishares.py`, `tickers.py`, `membership_history.py`, `members.py`, `http.py`) and
 `capgap members`, on the real recorded responses in `tests/fixtures/constituents/`.
 
 The endpoints are served by a local HTTP server; nothing reaches the internet.
@@ -18,13 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from orchestration.members_file import (
-    MembersFileError,
-    add_arguments,
-    members_command,
-    saved_snapshots,
-)
-from orchestration.resources import MarketSource
+from orchestration.defs.resources import MarketSource
 from orchestration.sources.base import (
     RAW_SCHEMAS,
     STORED_HOLDINGS_SCHEMA,
@@ -32,8 +26,8 @@ from orchestration.sources.base import (
     empty_frame,
 )
 from orchestration.sources.files import FILE_SPECS
-from orchestration.sources.http import FetchError, Http
-from orchestration.sources.ishares import (
+from orchestration.sources.live.http import FetchError, Http
+from orchestration.sources.live.ishares import (
     IWM,
     HoldingsEndpoints,
     HoldingsFormatError,
@@ -41,15 +35,24 @@ from orchestration.sources.ishares import (
     fetch_holdings,
     parse_holdings,
 )
-from orchestration.sources.live_members import (
+from orchestration.sources.live.members import (
     ListEndpoints,
     fetch_lists,
     fetch_snapshots,
     month_ends,
 )
-from orchestration.sources.membership_history import history_from_changes, history_from_snapshots
-from orchestration.sources.tickers import TickerForms, parse_sec_tickers, yahoo_symbol
-from orchestration.sources.wikipedia import CHANGES_SCHEMA, parse_sp500_page
+from orchestration.sources.live.members_file import (
+    MembersFileError,
+    add_arguments,
+    members_command,
+    saved_snapshots,
+)
+from orchestration.sources.live.membership_history import (
+    history_from_changes,
+    history_from_snapshots,
+)
+from orchestration.sources.live.tickers import TickerForms, parse_sec_tickers, yahoo_symbol
+from orchestration.sources.live.wikipedia import CHANGES_SCHEMA, parse_sp500_page
 from tests.local_http import local_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "constituents"

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from orchestration.models import load_models
+from orchestration.warehouse.contracts import load_models
 from tests.conftest import EDGE_MARKET, FAULTY_MARKET, materialize_into, read_only_query
 from tests.reference.breadth import reference_breadth
 from tests.reference.divergence import reference_divergence

@@ -6,9 +6,9 @@ from functools import partial
 import duckdb
 import pytest
 
-from orchestration.dictionary import DICTIONARY_PATH, render_dictionary
-from orchestration.models import load_models, raw_contracts
+from orchestration.outputs.dictionary import DICTIONARY_PATH, render_dictionary
 from orchestration.paths import DDL_DIR, PROJECT_ROOT
+from orchestration.warehouse.contracts import load_models, raw_contracts
 from tests.conftest import read_only_query
 
 MODELS = load_models()

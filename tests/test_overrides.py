@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.overrides import OverridesError, read_overrides
+from orchestration.warehouse.overrides import OverridesError, read_overrides
 from tests.conftest import materialize_into, read_only_query
 from tests.test_files_source import MEMBERS, good_prices, write_dir
 

@@ -8,9 +8,9 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.outputs.summary import latest_day_summary
 from orchestration.outputs.tape.sections import build_tape
-from orchestration.summary import latest_day_summary
-from orchestration.trading_calendar import nyse_sessions
+from orchestration.warehouse.trading_calendar import nyse_sessions
 from tests.conftest import materialize_into, read_only_query
 from tests.test_files_source import MEMBERS, good_prices, write_dir
 

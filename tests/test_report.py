@@ -11,14 +11,14 @@ import duckdb
 import pytest
 from lxml import html as lxml_html
 
-from orchestration.assets.report import tape_report
-from orchestration.models import mart_models
+from orchestration.defs.assets.report import tape_report
+from orchestration.defs.resources import Warehouse
 from orchestration.outputs.tape.command import tape_command
 from orchestration.outputs.tape.formatting import fmt_pct
 from orchestration.outputs.tape.render import write_tape
 from orchestration.outputs.tape.sections import TapeDateError, build_tape, recorded_rules
 from orchestration.outputs.tape.words import Rules
-from orchestration.resources import Warehouse
+from orchestration.warehouse.contracts import mart_models
 from tests.conftest import materialize_into, read_only_query
 
 TAPE_KEY = dg.AssetKey(["reports", "tape"])

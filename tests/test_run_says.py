@@ -17,10 +17,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.freshness import mart_freshness
-from orchestration.metadata import table_metadata
-from orchestration.settings import SettingsError, resources_from_env
-from orchestration.transactions import transaction
+from orchestration.defs.freshness import mart_freshness
+from orchestration.defs.metadata import table_metadata
+from orchestration.defs.settings import SettingsError, resources_from_env
+from orchestration.warehouse.transactions import transaction
 from tests.conftest import FIXTURES, all_assets
 
 Instance = dg.DagsterInstance

@@ -8,15 +8,15 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import defs
-from orchestration.freshness import (
+from orchestration.defs.freshness import (
     CHECK_NAME,
     MART_KEYS,
     mart_freshness,
     marts_current,
     marts_freshness,
 )
-from orchestration.schedules import session_run
-from orchestration.settings import resources_from_env
+from orchestration.defs.schedules import session_run
+from orchestration.defs.settings import resources_from_env
 from tests.conftest import all_assets
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -17,12 +17,11 @@ import duckdb
 import pytest
 import sqlalchemy
 
-from orchestration import serving
-from orchestration.assets.serving import serving_file
 from orchestration.definitions import defs
-from orchestration.paths import PROJECT_ROOT
-from orchestration.resources import Warehouse
-from orchestration.serving import (
+from orchestration.defs.assets.serving import serving_file
+from orchestration.defs.resources import Warehouse
+from orchestration.outputs import serving_file as serving
+from orchestration.outputs.serving_file import (
     RECORD_TABLE,
     STORAGE_VERSION,
     ServingBusy,
@@ -30,6 +29,7 @@ from orchestration.serving import (
     publish_serving_file,
     serving_path_for,
 )
+from orchestration.paths import PROJECT_ROOT
 from tests.conftest import materialize_into, read_only_query
 
 SAMPLE = {"CAPGAP_SAMPLE_MEMBERS": "80", "CAPGAP_SAMPLE_YEARS": "2"}
@@ -88,8 +88,8 @@ with open(out, "w") as log:
 KILLED_PUBLISH = """
 import os, signal, sys
 from pathlib import Path
-from orchestration import serving
-from orchestration.resources import Warehouse
+from orchestration.outputs import serving_file as serving
+from orchestration.defs.resources import Warehouse
 
 def killed(con, view):
     os.kill(os.getpid(), signal.SIGKILL)

@@ -10,9 +10,9 @@ import dagster as dg
 import pytest
 
 from orchestration.cli import failure_lines
-from orchestration.resources import MarketSource, Warehouse, WarehouseBusy
-from orchestration.settings import resources_from_env
-from orchestration.warehouse_file import hold_run_lock, lock_path
+from orchestration.defs.resources import MarketSource, Warehouse, WarehouseBusy
+from orchestration.defs.settings import resources_from_env
+from orchestration.warehouse.warehouse_file import hold_run_lock, lock_path
 from tests.conftest import all_assets
 
 HOLD = """

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from orchestration.sources.base import RATE_SERIES, RAW_SCHEMAS, FetchRequest, RawBatch
-from orchestration.sources.sample import SampleSource
+from orchestration.sources.sample.source import SampleSource
 
 END = date(2026, 11, 20)
 AFTER_END = date(2030, 1, 1)

@@ -39,14 +39,14 @@ import yfinance as yf
 from curl_cffi.requests import Session
 from pydantic import Field
 
-from orchestration.resources import MarketSource
-from orchestration.settings import resources_from_env
+from orchestration.defs.resources import MarketSource
+from orchestration.defs.settings import resources_from_env
 from orchestration.sources.base import RAW_SCHEMAS, REJECTS_SCHEMA, FetchRequest
-from orchestration.sources.fred import FredFormatError, parse_fred_csv
-from orchestration.sources.ishares import HoldingsEndpoints
-from orchestration.sources.live_members import ListEndpoints
-from orchestration.sources.wikipedia import parse_sp500_html
-from orchestration.sources.yahoo import BENCHMARKS, RATE_SYMBOLS, YahooSource
+from orchestration.sources.live.fred import FredFormatError, parse_fred_csv
+from orchestration.sources.live.ishares import HoldingsEndpoints
+from orchestration.sources.live.members import ListEndpoints
+from orchestration.sources.live.wikipedia import parse_sp500_html
+from orchestration.sources.live.yahoo import BENCHMARKS, RATE_SYMBOLS, YahooSource
 from tests.conftest import all_assets, read_only_query
 from tests.local_http import local_server
 

@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from orchestration.models import VARIABLE_PATTERN, load_models
-from orchestration.resources import IndicatorSettings
-from orchestration.standalone_sql import UnknownTable, literal, standalone_sql
+from orchestration.defs.resources import IndicatorSettings
+from orchestration.warehouse.contracts import VARIABLE_PATTERN, load_models
+from orchestration.warehouse.standalone_sql import UnknownTable, literal, standalone_sql
 from tests.conftest import materialize_into
 
 MODELS = {model.table: model for model in load_models()}

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import polars as pl
 
-from orchestration.models import LINEAGE, raw_contracts
+from orchestration.warehouse.contracts import LINEAGE, raw_contracts
 
 # The raw tables' columns as polars types, read from their contracts (models/raw/*.yml),
 # the one place they are written; the lineage columns are the warehouse's, not a source's.

@@ -101,7 +101,7 @@ CREATE TABLE IF NOT EXISTS raw.quarantine (
     quarantined_at TIMESTAMP NOT NULL
 );
 
--- one row per line of the overrides file (orchestration/overrides.py): a person's
+-- one row per line of the overrides file (orchestration/warehouse/overrides.py): a person's
 -- corrections with their reasons, replaced whole on every run
 CREATE TABLE IF NOT EXISTS raw.overrides (
     ticker    VARCHAR   NOT NULL,

@@ -1,6 +1,6 @@
 -- The benchmark symbols: the one list of the indices and ETFs the warehouse tracks, with
 -- their role. The models read it as meta.benchmark_symbols; the sources read this file too
--- (orchestration/seeds.py), so a symbol added here is fetched, built and published.
+-- (orchestration/warehouse/seeds.py), so a symbol added here is fetched, built and published.
 -- Roles: index, etf (the index trackers), sector_etf (description: its GICS sector),
 -- style_etf.
 CREATE SCHEMA IF NOT EXISTS meta;

@@ -19,7 +19,7 @@ from orchestration.outputs.tape.sections import TapeDateError
 
 def tape_command(argv: Sequence[str] | None = None) -> int:
     """Write the tape of a date from the warehouse, read-only; return the exit status."""
-    from orchestration.settings import DEFAULT_WAREHOUSE
+    from orchestration.defs.settings import DEFAULT_WAREHOUSE
 
     parser = argparse.ArgumentParser(
         prog="capgap tape",

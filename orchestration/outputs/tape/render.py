@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from orchestration.charts import svg_data_uri
+from orchestration.outputs.charts import svg_data_uri
 from orchestration.outputs.tape.sections import Chart, Tape, build_tape
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.charts import line_chart, scatter_with_tails
+from orchestration.outputs.charts import line_chart, scatter_with_tails
 from orchestration.outputs.tape.formatting import (
     Cell,
     fmt_bp,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from orchestration.resources import IndicatorSettings
+from orchestration.defs.resources import IndicatorSettings
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 -- Key (ticker, event_date, rule). Each series is judged on its own raw bars, in date order:
 --   1. a move is suspect when it undoes a split action of the ticker dated within
 --      split_action_window_days (the series was not adjusted for it), or it is within
---      split_tolerance of a whole split factor (2, 3, ..., 100 or one over it), or it is
---      more than max_daily_ratio times (or less than a 1/max_daily_ratio of) the close before;
+--      split_tolerance of a whole split factor (2 to 10, 12, 15, 20, 25, 30, 40, 50 or 100,
+--      or one over it), or it is more than max_daily_ratio times (or less than a
+--      1/max_daily_ratio of) the close before;
 --   2. it reverts when, within reversal_bars bars, a close comes back within reversal_band of
 --      the close before the move: the bars from the move to the reversion are a misprint (or
 --      another company's prices), and a suspect move inside that span is part of it;

@@ -25,6 +25,7 @@ from tests.reference.liquidity import reference_liquidity
 from tests.reference.movers import reference_movers
 from tests.reference.rates import reference_rate_sensitivity, reference_rates_daily
 from tests.reference.regime import reference_regime
+from tests.reference.risk_appetite import reference_risk_appetite
 from tests.reference.rotation import reference_rotation
 from tests.reference.sector_breadth import reference_sector_breadth
 from tests.test_files_source import good_prices, write_dir
@@ -54,6 +55,7 @@ REFERENCES: dict[str, Callable[[Inputs], pl.DataFrame]] = {
     "marts.rate_sensitivity": lambda m: reference_rate_sensitivity(m["prices"], m["rates"]),
     "marts.small_cap_movers": lambda m: reference_movers(m["prices"], m["members"], m["actions"]),
     "marts.market_regime": lambda m: reference_regime(m["prices"], m["members"], m["rates"]),
+    "marts.risk_appetite_daily": lambda m: reference_risk_appetite(m["prices"], m["rates"]),
 }
 MARTS = {m.table: m for m in load_models() if m.layer == "marts"}
 CASES = [(table, column.name) for table, model in MARTS.items() for column in model.columns

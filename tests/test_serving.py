@@ -42,6 +42,7 @@ MARTS = {
     "rotation_daily",
     "liquidity_daily",
     "rates_daily",
+    "risk_appetite_daily",
     "rate_sensitivity",
     "small_cap_movers",
     "market_regime",
@@ -158,7 +159,7 @@ def test_serving_path_sits_beside_the_warehouse():
     assert serving_path_for("/x/w.db") == Path("/x/w.db_serving.duckdb")
 
 
-def test_the_asset_follows_the_nine_marts():
+def test_the_asset_follows_every_mart():
     assert serving_file.key == dg.AssetKey(["serving", "file"])
     assert serving_file.group_names_by_key[serving_file.key] == "serving"
     assert serving_file.specs_by_key[serving_file.key].kinds == {"duckdb"}

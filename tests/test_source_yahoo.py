@@ -74,6 +74,9 @@ DGS2_OLD = FRED / "fred_DGS2_DATE-header_last-400-rows.trimmed.csv"
 DGS2_NEW = FRED / "fred_DGS2_observation_date-header_2021-02-12_2026-02-12.csv"
 DFF_OLD = FRED / "fred_DFF_DATE-header_2017-05-16_2022-05-16.csv"
 CPI_NEW = FRED / "fred_CPIAUCSL_observation_date-header_1947-01-01_2026-01-01.csv"
+HY_NEW = FRED / "fred_BAMLH0A0HYM2_observation_date-header_2021-02-12_2026-02-12.csv"
+HY_OLD = FRED / "fred_BAMLH0A0HYM2_DATE-header_last-400-rows.trimmed.csv"
+VIX_NEW = FRED / "fred_VIXCLS_observation_date-header_last-400-rows.trimmed.csv"
 CRUMB = b"stand-in-crumb"
 TOO_MANY_REQUESTS = b"Edge: Too Many Requests"
 HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>Error</title></head><body>Oops</body></html>\n"
@@ -203,6 +206,8 @@ def member_and_fred_files() -> dict[str, tuple[bytes, str]]:
         "/fredgraph.csv?id=DGS2": (DGS2_NEW.read_bytes(), "text/csv"),
         "/fredgraph.csv?id=DFF": (DFF_OLD.read_bytes(), "text/csv"),
         "/fredgraph.csv?id=CPIAUCSL": (CPI_NEW.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=VIXCLS": (VIX_NEW.read_bytes(), "text/csv"),
+        "/fredgraph.csv?id=BAMLH0A0HYM2": (HY_NEW.read_bytes(), "text/csv"),
     }
 
 
@@ -388,8 +393,10 @@ def test_fetch_builds_a_raw_batch_in_the_raw_schemas(
     assert rates.rows() == [
         ("cpi_index", 72, date(2020, 1, 1)),
         ("fed_funds", 867, date(2020, 1, 1)),
+        ("hy_oas", 1308, date(2021, 2, 12)),
         ("ust_10y", 49, date(2020, 8, 31)),
         ("ust_2y", 1250, date(2021, 2, 12)),
+        ("vix", 395, date(2024, 9, 4)),
     ]
     expected_missing = {"BRK-B", "BE", "SATS", "ADRO", *BENCHMARKS, *RATE_SYMBOLS} - {"^TNX"}
     assert sorted(batch.missing) == sorted(expected_missing)
@@ -415,7 +422,7 @@ def test_fred_series_that_fails_is_reported_missing(
 
     rates, missing = source.fetch_fred(request_on(date(2022, 5, 17), log))
 
-    assert missing == ["DGS2", "CPIAUCSL"]
+    assert missing == ["DGS2", "CPIAUCSL", "VIXCLS", "BAMLH0A0HYM2"]
     assert set(rates["series"]) == {"fed_funds"}
     assert rates["date"].min() == date(2022, 1, 1)
     assert "FRED DGS2 did not come: FRED DGS2: " in caplog.text
@@ -434,6 +441,9 @@ def test_fred_series_that_fails_is_reported_missing(
         (DFF_OLD, "DFF", "DATE", 1827, 0),
         (DGS2_NEW, "DGS2", "observation_date", 1250, 55),
         (CPI_NEW, "CPIAUCSL", "observation_date", 948, 1),
+        (HY_NEW, "BAMLH0A0HYM2", "observation_date", 1308, 14),
+        (HY_OLD, "BAMLH0A0HYM2", "DATE", 396, 4),
+        (VIX_NEW, "VIXCLS", "observation_date", 395, 5),
     ],
     ids=lambda value: value.name if isinstance(value, Path) else None,
 )
@@ -460,6 +470,19 @@ def test_fred_missing_values_are_skipped_not_landed() -> None:
     assert date(2025, 10, 1) not in empty.rows["date"].to_list()  # `2025-10-01,`
     assert set(dot.rows["series"]) == {"ust_2y"}
     assert set(empty.rows["series"]) == {"cpi_index"}
+
+
+def test_fred_risk_series_keep_their_weekend_month_ends() -> None:
+    """ICE publishes the high-yield spread on month-ends that fall on a weekend: the rows
+    land (the as-of join uses them on the next session), and the VIX is named vix."""
+    spread = parse_fred_csv(HY_NEW.read_text(), "BAMLH0A0HYM2")
+    vix = parse_fred_csv(VIX_NEW.read_text(), "VIXCLS")
+
+    weekend = spread.rows.filter(pl.col("date").dt.weekday() >= 6)
+    assert weekend.height == 17
+    assert date(2021, 2, 28) in weekend["date"].to_list()
+    assert set(spread.rows["series"]) == {"hy_oas"} and set(vix.rows["series"]) == {"vix"}
+    assert date(2024, 12, 25) not in vix.rows["date"].to_list()  # `2024-12-25,`
 
 
 def test_fred_header_of_another_series_is_a_clear_error() -> None:

@@ -50,6 +50,8 @@ wide AS (
         max(value) FILTER (WHERE series = 'ust_30y') AS ust_30y,
         max(value) FILTER (WHERE series = 'fed_funds') AS fed_funds,
         max(value) FILTER (WHERE series = 'cpi_index') AS cpi_index,
+        max(value) FILTER (WHERE series = 'vix') AS vix,
+        max(value) FILTER (WHERE series = 'hy_oas') AS hy_oas,
         max(observed_on) FILTER (WHERE series = 'cpi_index') AS cpi_month
     FROM staging.trading_dates AS trading_dates
     LEFT JOIN known_on_date USING (date)
@@ -66,7 +68,9 @@ SELECT
     wide.fed_funds,
     wide.cpi_index,
     wide.cpi_month,
-    year_earlier.cpi_index AS cpi_index_year_earlier
+    year_earlier.cpi_index AS cpi_index_year_earlier,
+    wide.vix,
+    wide.hy_oas
 FROM wide
 LEFT JOIN cpi_by_month AS year_earlier
     ON year_earlier.month = wide.cpi_month - INTERVAL 12 MONTH

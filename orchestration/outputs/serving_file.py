@@ -4,7 +4,7 @@ The warehouse file can be open read-write by one process or read-only by many, n
 a BI tool reading it would make the next run fail. So each run publishes a copy of what
 readers need to a separate DuckDB file (`capgap_serving.duckdb` beside `capgap.duckdb`):
 
-- `marts.*`: the nine marts, copied as the run checked them, their contracts as comments;
+- `marts.*`: the marts, copied as the run checked them, their contracts as comments;
 - `views.*`: the analyst views of `sql/views/*.sql`, over the tables in the same file;
 - `meta.settings`: the settings each mart was built with, as the warehouse recorded them;
 - `serving.published`: one row per table and view, with its row count and date range, the

@@ -46,9 +46,12 @@ REJECTS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-RATE_SERIES = ("ust_3m", "ust_2y", "ust_5y", "ust_10y", "ust_30y", "fed_funds", "cpi_index")
-UNIVERSES = ("large", "small")
-ACTION_KINDS = ("split", "dividend")
+# The rate series the raw contract accepts (its `known_series` check), in its order.
+RATE_SERIES: tuple[str, ...] = tuple(
+    next(c for c in raw_contracts()["rates"].checks if c.name == "known_series").arguments[
+        "value_set"
+    ]
+)
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")

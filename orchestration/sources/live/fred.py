@@ -17,7 +17,13 @@ from orchestration.sources.base import RATES_SCHEMA
 from orchestration.sources.live.http import Http
 
 FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
-FRED_SERIES: dict[str, str] = {"DGS2": "ust_2y", "DFF": "fed_funds", "CPIAUCSL": "cpi_index"}
+FRED_SERIES: dict[str, str] = {
+    "DGS2": "ust_2y",
+    "DFF": "fed_funds",
+    "CPIAUCSL": "cpi_index",
+    "VIXCLS": "vix",
+    "BAMLH0A0HYM2": "hy_oas",
+}
 
 _DATE_HEADERS = ("observation_date", "DATE")
 _MISSING_MARKS = ("", ".")

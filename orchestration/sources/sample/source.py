@@ -58,12 +58,17 @@ from orchestration.sources.sample.prices import (
     volumes,
 )
 from orchestration.sources.sample.rates import CPI, cpi_released, simulate_rates
+from orchestration.sources.sample.risk import simulate_risk
 from orchestration.sources.sample.universe import Universe, make_universe
 from orchestration.sources.sample.weights import WeightSnapshots
 
 DEFAULT_END = date(2026, 11, 20)
 MIN_MEMBERS = 10
-STREAMS = ("regimes", "rates", "factors", "universe", "paths", "gaps", "volume", "ohlc", "funds")
+# A stream added later goes last: each draws from its own child seed, so the others stay
+# as they were.
+STREAMS = (
+    "regimes", "rates", "factors", "universe", "paths", "gaps", "volume", "ohlc", "funds", "risk",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -324,8 +329,10 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
                 rng["ohlc"],
             )
         )
+    closes = baskets.closes(rng["funds"])
+    risk = simulate_risk(cal, closes["^GSPC"], closes["^RUT"], rng["risk"])
     funds = fund_frames(
-        baskets.closes(rng["funds"]),
+        closes,
         index_volume,
         factors,
         _dates(cal, days),
@@ -335,7 +342,7 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
     return SampleMarket(
         prices=_interleave(member_frames, rows.sum(axis=1), u, funds),
         members=_members_frame(cal, u, membership),
-        rates=rates.frame(cal, end).cast(RATES_SCHEMA),
+        rates=pl.concat([rates.frame(cal, end), risk]).sort("series", "date").cast(RATES_SCHEMA),
         actions=_actions_frame(cal, u, splits, dividends, priced),
         index_weights=weights.frame(u),
         rebasing=Rebasing(u.ticker[adjustment.companies], cal.sessions, adjustment.factors),

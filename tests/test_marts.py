@@ -18,6 +18,7 @@ import pytest
 from orchestration.warehouse.contracts import load_models
 from tests.conftest import EDGE_MARKET, FAULTY_MARKET, materialize_into, read_only_query
 from tests.reference.breadth import reference_breadth
+from tests.reference.concentration import reference_concentration
 from tests.reference.divergence import reference_divergence
 from tests.reference.faults import OUTPUT_SCHEMA as EXCLUSION_SCHEMA
 from tests.reference.faults import kept_prices, reference_exclusions
@@ -42,6 +43,7 @@ SCHEMAS = {
     },
     "rates": {"date": pl.Date, "series": pl.String, "value": pl.Float64},
     "actions": {"date": pl.Date, "ticker": pl.String, "kind": pl.String, "value": pl.Float64},
+    "weights": {"universe": pl.String, "ticker": pl.String, "as_of": pl.Date, "weight": pl.Float64},
 }  # fmt: skip
 
 Inputs = dict[str, pl.DataFrame]
@@ -56,6 +58,9 @@ REFERENCES: dict[str, Callable[[Inputs], pl.DataFrame]] = {
     "marts.small_cap_movers": lambda m: reference_movers(m["prices"], m["members"], m["actions"]),
     "marts.market_regime": lambda m: reference_regime(m["prices"], m["members"], m["rates"]),
     "marts.risk_appetite_daily": lambda m: reference_risk_appetite(m["prices"], m["rates"]),
+    "marts.concentration_daily": lambda m: reference_concentration(
+        m["prices"], m["members"], m["weights"]
+    ),
 }
 MARTS = {m.table: m for m in load_models() if m.layer == "marts"}
 CASES = [(table, column.name) for table, model in MARTS.items() for column in model.columns

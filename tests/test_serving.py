@@ -43,6 +43,7 @@ MARTS = {
     "liquidity_daily",
     "rates_daily",
     "risk_appetite_daily",
+    "concentration_daily",
     "rate_sensitivity",
     "small_cap_movers",
     "market_regime",

@@ -20,6 +20,7 @@ from tests.conftest import EDGE_MARKET, FAULTY_MARKET, materialize_into, read_on
 from tests.reference.breadth import reference_breadth
 from tests.reference.concentration import reference_concentration
 from tests.reference.divergence import reference_divergence
+from tests.reference.earnings import reference_earnings
 from tests.reference.faults import OUTPUT_SCHEMA as EXCLUSION_SCHEMA
 from tests.reference.faults import kept_prices, reference_exclusions
 from tests.reference.liquidity import reference_liquidity
@@ -44,6 +45,11 @@ SCHEMAS = {
     "rates": {"date": pl.Date, "series": pl.String, "value": pl.Float64},
     "actions": {"date": pl.Date, "ticker": pl.String, "kind": pl.String, "value": pl.Float64},
     "weights": {"universe": pl.String, "ticker": pl.String, "as_of": pl.Date, "weight": pl.Float64},
+    "fundamentals": {
+        "ticker": pl.String, "period_end": pl.Date, "fiscal_period": pl.String,
+        "available_on": pl.Date, "net_income": pl.Float64, "revenue": pl.Float64,
+        "diluted_eps": pl.Float64, "shares_outstanding": pl.Float64,
+    },
 }  # fmt: skip
 
 Inputs = dict[str, pl.DataFrame]
@@ -60,6 +66,9 @@ REFERENCES: dict[str, Callable[[Inputs], pl.DataFrame]] = {
     "marts.risk_appetite_daily": lambda m: reference_risk_appetite(m["prices"], m["rates"]),
     "marts.concentration_daily": lambda m: reference_concentration(
         m["prices"], m["members"], m["weights"]
+    ),
+    "marts.earnings_daily": lambda m: reference_earnings(
+        m["prices"], m["members"], m["fundamentals"]
     ),
 }
 MARTS = {m.table: m for m in load_models() if m.layer == "marts"}

@@ -104,7 +104,7 @@ def test_the_asset_depends_on_every_mart_and_sits_in_reports():
     assert spec.group_name == "reports"
     marts = mart_models()
     assert {dep.asset_key for dep in spec.deps} == {dg.AssetKey(m.table.split(".")) for m in marts}
-    assert len(marts) == 11
+    assert len(marts) == 12
     assert spec.kinds == {"html", "duckdb"}
 
 

@@ -44,6 +44,7 @@ MARTS = {
     "rates_daily",
     "risk_appetite_daily",
     "concentration_daily",
+    "earnings_daily",
     "rate_sensitivity",
     "small_cap_movers",
     "market_regime",

@@ -10,19 +10,14 @@ import pytest
 
 from orchestration.sources.base import RATE_SERIES, RAW_SCHEMAS, FetchRequest, RawBatch
 from orchestration.sources.sample.source import SampleSource
+from orchestration.warehouse.contracts import raw_contracts
 
 END = date(2026, 11, 20)
 AFTER_END = date(2030, 1, 1)
 SMALL = {"members": 60, "years": 2}
 MEDIUM = {"members": 300, "years": 10}
 SIZES = {"small": SMALL, "medium": MEDIUM}
-KEYS = {
-    "prices": ("ticker", "date"),
-    "members": ("universe", "ticker", "valid_from"),
-    "rates": ("series", "date"),
-    "actions": ("ticker", "date", "kind"),
-    "index_weights": ("universe", "ticker", "as_of"),
-}
+KEYS = {table: list(contract.key) for table, contract in raw_contracts().items()}
 FUNDS = (
     "^GSPC",
     "^RUT",
@@ -379,3 +374,19 @@ def test_history_is_adjusted_as_of_the_day_it_is_fetched() -> None:
             "close"
         ].to_list()
     )
+
+
+def test_quarterly_reports_come_after_the_quarter_some_late_or_restated(medium: RawBatch) -> None:
+    reports = medium.fundamentals.with_columns(
+        delay=(pl.col("available_on") - pl.col("period_end")).dt.total_days(),
+        version=pl.col("available_on").rank("ordinal").over("ticker", "period_end"),
+    )
+    first = reports.filter(pl.col("version") == 1)
+    on_time = first.filter(pl.col("delay") <= 48)  # 45 days, moved on to a session
+    assert first["delay"].min() >= 20
+    assert 0.9 < on_time.height / first.height < 1.0  # a few are late
+    assert reports.filter(pl.col("version") == 2).height > 0  # restated quarters
+    assert set(reports["fiscal_period"].str.slice(4, 1)) == {"Q"}
+    assert (reports["available_on"] <= reports["period_end"].max() + timedelta(days=400)).all()
+    trading = set(sessions(reports["available_on"].min(), reports["available_on"].max()))
+    assert set(reports["available_on"]) <= trading

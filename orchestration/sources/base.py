@@ -31,6 +31,7 @@ MEMBERS_SCHEMA = RAW_SCHEMAS["members"]
 RATES_SCHEMA = RAW_SCHEMAS["rates"]
 ACTIONS_SCHEMA = RAW_SCHEMAS["actions"]
 INDEX_WEIGHTS_SCHEMA = RAW_SCHEMAS["index_weights"]
+FUNDAMENTALS_SCHEMA = RAW_SCHEMAS["fundamentals"]
 STORED_HOLDINGS_SCHEMA: dict[str, pl.DataType] = {
     "universe": pl.String(),
     "ticker": pl.String(),
@@ -104,6 +105,7 @@ class RawBatch:
     rates: pl.DataFrame = field(default_factory=lambda: empty_frame(RATES_SCHEMA))
     actions: pl.DataFrame = field(default_factory=lambda: empty_frame(ACTIONS_SCHEMA))
     index_weights: pl.DataFrame = field(default_factory=lambda: empty_frame(INDEX_WEIGHTS_SCHEMA))
+    fundamentals: pl.DataFrame = field(default_factory=lambda: empty_frame(FUNDAMENTALS_SCHEMA))
     rejects: pl.DataFrame = field(default_factory=lambda: empty_frame(REJECTS_SCHEMA))
     requested: dict = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)

@@ -1,8 +1,8 @@
 """The `files` source: a directory a user brings from any vendor (layout in the README).
 
-`prices.csv` (or `prices.parquet`), `members.csv` and `rates.csv` are required, `actions.csv`
-and `weights.csv` (index weights) are optional. The rule: accept what is unambiguous,
-refuse the rest by file, line and column.
+`prices.csv` (or `prices.parquet`), `members.csv` and `rates.csv` are required, `actions.csv`,
+`weights.csv` (index weights) and `fundamentals.csv` (quarterly figures) are optional. The
+rule: accept what is unambiguous, refuse the rest by file, line and column.
 
 Accepted: UTF-8 with or without a BOM, LF or CRLF line ends, quoted fields (commas, quotes
 and line breaks inside), a file gzip-compressed under its plain name, header names in any
@@ -37,6 +37,7 @@ import polars as pl
 
 from orchestration.sources.base import (
     ACTIONS_SCHEMA,
+    FUNDAMENTALS_SCHEMA,
     INDEX_WEIGHTS_SCHEMA,
     MEMBERS_SCHEMA,
     PRICES_SCHEMA,
@@ -84,14 +85,20 @@ FILE_SPECS = {
     "index_weights": FileSpec(
         "index_weights", INDEX_WEIGHTS_SCHEMA, ("universe", "ticker", "as_of", "weight")
     ),
+    "fundamentals": FileSpec(
+        "fundamentals",
+        FUNDAMENTALS_SCHEMA,
+        ("ticker", "period_end", "fiscal_period", "available_on", "net_income"),
+        ("revenue", "diluted_eps", "shares_outstanding"),
+    ),
 }
-OPTIONAL_FILES = ("actions", "index_weights")
+OPTIONAL_FILES = ("actions", "index_weights", "fundamentals")
 # The file each table is read from, where its name is not the table's.
 FILE_STEMS = {"index_weights": "weights"}
 LINE_COLUMN = "_line"
-# Yahoo symbols are upper case (BRK-B, ^GSPC); universes, kinds and series are matched in
-# lower case.
-UPPER_CASED = ("ticker",)
+# Yahoo symbols and fiscal quarters are upper case (BRK-B, ^GSPC, 2024Q3); universes,
+# kinds and series are matched in lower case.
+UPPER_CASED = ("ticker", "fiscal_period")
 LOWER_CASED = ("universe", "kind", "series")
 DATE_WITH_TIME = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}"
 
@@ -353,6 +360,7 @@ class FilesSource:
             rates=frames["rates"],
             actions=frames["actions"],
             index_weights=frames["index_weights"],
+            fundamentals=frames["fundamentals"],
             rejects=pl.concat(rejects),
             requested={"directory": str(self.directory), "reload": self.reload},
             absent=absent,

@@ -64,6 +64,22 @@ CREATE TABLE IF NOT EXISTS raw.index_weights (
     loaded_at TIMESTAMP NOT NULL
 );
 
+-- key (ticker, period_end, available_on): quarterly income-statement figures, one row per
+-- publication of a quarter (a restatement is a later row)
+CREATE TABLE IF NOT EXISTS raw.fundamentals (
+    ticker             VARCHAR   NOT NULL,
+    period_end         DATE      NOT NULL,
+    fiscal_period      VARCHAR   NOT NULL,
+    available_on       DATE      NOT NULL,
+    net_income         DOUBLE    NOT NULL,
+    revenue            DOUBLE,
+    diluted_eps        DOUBLE,
+    shares_outstanding DOUBLE,
+    source             VARCHAR   NOT NULL,
+    load_id            VARCHAR   NOT NULL,
+    loaded_at          TIMESTAMP NOT NULL
+);
+
 -- key (load_id, table_name): what each load asked for, what came, what it did;
 -- received = inserted + updated + unchanged + quarantined + quarantined_before, and
 -- quarantined = the rows of raw.quarantine with the load's id; rows stored after the load

@@ -24,6 +24,7 @@ from orchestration.sources.base import (
     RawBatch,
 )
 from orchestration.sources.sample.calendar import Calendar, history_start, nyse_calendar
+from orchestration.sources.sample.fundamentals import QuarterlyReports
 from orchestration.sources.sample.funds import FundBaskets, fund_frames, mid_size_mask
 from orchestration.sources.sample.market import SECTORS, regime_path, simulate_factors
 from orchestration.sources.sample.members import (
@@ -68,6 +69,7 @@ MIN_MEMBERS = 10
 # as they were.
 STREAMS = (
     "regimes", "rates", "factors", "universe", "paths", "gaps", "volume", "ohlc", "funds", "risk",
+    "fundamentals",
 )  # fmt: skip
 
 
@@ -98,6 +100,7 @@ class SampleMarket:
     rates: pl.DataFrame
     actions: pl.DataFrame
     index_weights: pl.DataFrame
+    fundamentals: pl.DataFrame
     rebasing: Rebasing
 
 
@@ -222,6 +225,7 @@ def as_of(market: SampleMarket, cutoff: date) -> SampleMarket:
         ),
         actions=market.actions.filter(on_time),
         index_weights=market.index_weights.filter(pl.col("as_of") <= cutoff),
+        fundamentals=market.fundamentals.filter(pl.col("available_on") <= cutoff),
         rebasing=market.rebasing,
     )
 
@@ -294,6 +298,7 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
     shares = 10.0**u.log_cap / first_price  # counted in today's shares
     baskets = FundBaskets(u, shares, n)
     weights = WeightSnapshots(cal.sessions, shares)
+    reports = QuarterlyReports(cal.sessions, shares)
     index_volume = {"^GSPC": np.zeros(n), "^RUT": np.zeros(n)}
     news = ((earnings, EARNINGS_VOLUME), (announced, ANNOUNCE_VOLUME), (resumed, HALT_VOLUME))
     member_frames = []
@@ -314,6 +319,7 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
         volume[~rows[block]] = 0.0
         baskets.add(block, price, large[block], small[block], mid[block])
         weights.add(block, price, large[block], small[block])
+        reports.add(block, price)
         index_volume["^GSPC"] += (volume * large[block]).sum(axis=0)
         index_volume["^RUT"] += (volume * small[block]).sum(axis=0)
         member_frames.append(
@@ -345,6 +351,7 @@ def generate(members: int, years: int, seed: int, end: date) -> SampleMarket:
         rates=pl.concat([rates.frame(cal, end), risk]).sort("series", "date").cast(RATES_SCHEMA),
         actions=_actions_frame(cal, u, splits, dividends, priced),
         index_weights=weights.frame(u),
+        fundamentals=reports.frame(u, rng["fundamentals"]),
         rebasing=Rebasing(u.ticker[adjustment.companies], cal.sessions, adjustment.factors),
     )
 
@@ -416,6 +423,7 @@ class SampleSource:
             rates=_resumed(market.rates, "series", request.last_rate_dates, request),
             actions=market.actions,
             index_weights=market.index_weights,
+            fundamentals=market.fundamentals,
             requested={
                 "source": self.name,
                 "members": self.members,
@@ -426,13 +434,14 @@ class SampleSource:
             },
         )
         request.log.info(
-            "sample: %d price, %d member, %d rate, %d action and %d weight rows through %s"
-            " in %.2f s",
+            "sample: %d price, %d member, %d rate, %d action, %d weight and %d fundamentals rows"
+            " through %s in %.2f s",
             batch.prices.height,
             batch.members.height,
             batch.rates.height,
             batch.actions.height,
             batch.index_weights.height,
+            batch.fundamentals.height,
             cutoff,
             time.perf_counter() - started,
         )

@@ -62,7 +62,9 @@ REFERENCES: dict[str, Callable[[Inputs], pl.DataFrame]] = {
     "marts.rates_daily": lambda m: reference_rates_daily(m["prices"], m["rates"]),
     "marts.rate_sensitivity": lambda m: reference_rate_sensitivity(m["prices"], m["rates"]),
     "marts.small_cap_movers": lambda m: reference_movers(m["prices"], m["members"], m["actions"]),
-    "marts.market_regime": lambda m: reference_regime(m["prices"], m["members"], m["rates"]),
+    "marts.market_regime": lambda m: reference_regime(
+        m["prices"], m["members"], m["rates"], fundamentals=m["fundamentals"], weights=m["weights"]
+    ),
     "marts.risk_appetite_daily": lambda m: reference_risk_appetite(m["prices"], m["rates"]),
     "marts.concentration_daily": lambda m: reference_concentration(
         m["prices"], m["members"], m["weights"]

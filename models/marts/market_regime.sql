@@ -32,6 +32,24 @@ rate_changes AS (
     FROM marts.rates_daily
 ),
 
+-- The two other whys: earnings risk and flight to safety.
+earnings AS (
+    SELECT date, max(unprofitable_pct) FILTER (WHERE universe = 'small') AS unprofitable_small_pct
+    FROM marts.earnings_daily
+    GROUP BY date
+),
+
+concentration AS (
+    SELECT date, max(top10_weight_pct) FILTER (WHERE universe = 'large') AS top10_weight_large_pct
+    FROM marts.concentration_daily
+    GROUP BY date
+),
+
+risk_appetite AS (
+    SELECT date, flight_to_safety
+    FROM marts.risk_appetite_daily
+),
+
 -- The small ETF's last 5 rows are its own rows in liquidity_daily, ending on the date.
 small_etf_volume AS (
     SELECT
@@ -75,11 +93,17 @@ day_inputs AS (
         rate_changes.fed_funds_change_63d_bp,
         divergence.corr_21d,
         small_etf_volume.small_etf_relative_volume,
-        small_etf_volume.small_etf_high_volume_days_5d
+        small_etf_volume.small_etf_high_volume_days_5d,
+        earnings.unprofitable_small_pct,
+        concentration.top10_weight_large_pct,
+        risk_appetite.flight_to_safety
     FROM divergence
     LEFT JOIN breadth USING (date)
     LEFT JOIN rate_changes USING (date)
     LEFT JOIN small_etf_volume USING (date)
+    LEFT JOIN earnings USING (date)
+    LEFT JOIN concentration USING (date)
+    LEFT JOIN risk_appetite USING (date)
 ),
 
 classified AS (
@@ -133,7 +157,15 @@ headline_clauses AS (
                 || printf('%.0f', 100 * (small_etf_relative_volume - 1)) || '% over its 50-day average'
             ELSE getvariable('small_etf') || ' volume '
                 || printf('%.0f', 100 * (1 - small_etf_relative_volume)) || '% under its 50-day average'
-        END AS volume_clause
+        END AS volume_clause,
+        printf('%.0f', unprofitable_small_pct) || '% of ' || small_name
+            || ' members lose money over the last year' AS earnings_clause,
+        'the top 10 hold ' || printf('%.1f', top10_weight_large_pct) || '% of the '
+            || large_name AS concentration_clause,
+        CASE
+            WHEN flight_to_safety THEN 'flight to safety: mega caps and defensives lead'
+            WHEN NOT flight_to_safety THEN 'no flight to safety'
+        END AS safety_clause
     FROM classified
     CROSS JOIN benchmark_names
 )
@@ -158,7 +190,16 @@ SELECT
     classified.small_etf_relative_volume,
     classified.small_etf_high_volume_days_5d,
     classified.liquidity_returning,
-    nullif(concat_ws('; ', day_clause, high_clause, volume_clause), '') || '.' AS headline
+    classified.unprofitable_small_pct,
+    classified.top10_weight_large_pct,
+    classified.flight_to_safety,
+    nullif(
+        concat_ws(
+            '; ', day_clause, high_clause, volume_clause, earnings_clause, concentration_clause,
+            safety_clause
+        ),
+        ''
+    ) || '.' AS headline
 FROM classified
 JOIN headline_clauses USING (date)
 ORDER BY classified.date

@@ -56,14 +56,17 @@ import datetime as dt
 import polars as pl
 
 from tests.reference.breadth import reference_breadth
+from tests.reference.concentration import reference_concentration
 from tests.reference.divergence import (
     LARGE_BENCHMARK,
     SMALL_BENCHMARK,
     reference_divergence,
     windows,
 )
+from tests.reference.earnings import reference_earnings
 from tests.reference.liquidity import reference_liquidity
 from tests.reference.rates import reference_rates_daily
+from tests.reference.risk_appetite import reference_risk_appetite
 
 SMALL_ETF = "IWM"
 LARGE_NAME = "S&P 500"
@@ -105,10 +108,13 @@ COLUMNS: list[str] = [
     "small_etf_relative_volume",
     "small_etf_high_volume_days_5d",
     "liquidity_returning",
+    "unprofitable_small_pct",
+    "top10_weight_large_pct",
+    "flight_to_safety",
     "headline",
 ]
 TEXT_COLUMNS = ("regime", "headline")
-FLAG_COLUMNS = ("rate_relief", "breadth_breakout", "liquidity_returning")
+FLAG_COLUMNS = ("rate_relief", "breadth_breakout", "liquidity_returning", "flight_to_safety")
 COUNT_COLUMNS = ("small_etf_high_volume_days_5d",)
 
 
@@ -205,6 +211,17 @@ def headline(
     if rv is not None:
         amount = f"{100 * (rv - 1):.0f}% over" if rv >= 1 else f"{100 * (1 - rv):.0f}% under"
         clauses.append(f"{small_etf} volume {amount} its 50-day average")
+    unprofitable = row.get("unprofitable_small_pct")
+    if unprofitable is not None:
+        clauses.append(f"{unprofitable:.0f}% of {small_name} members lose money over the last year")
+    top10 = row.get("top10_weight_large_pct")
+    if top10 is not None:
+        clauses.append(f"the top 10 hold {top10:.1f}% of the {large_name}")
+    safety = row.get("flight_to_safety")
+    if safety is not None:
+        clauses.append(
+            "flight to safety: mega caps and defensives lead" if safety else "no flight to safety"
+        )
     return "; ".join(clauses) + "." if clauses else None
 
 
@@ -237,8 +254,11 @@ def reference_regime(
     liquidity_days: int = LIQUIDITY_DAYS,
     small_name: str = SMALL_NAME,
     large_name: str = LARGE_NAME,
+    fundamentals: pl.DataFrame | None = None,
+    weights: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Every column of ``marts.market_regime``, one row per trading date, from raw inputs."""
+    """Every column of ``marts.market_regime``, one row per trading date, from raw inputs
+    (without `fundamentals` or `weights`, their columns are null)."""
     divergence = reference_divergence(
         prices, members, large_benchmark=large_benchmark, small_benchmark=small_benchmark
     )
@@ -257,6 +277,25 @@ def reference_regime(
             strict=True,
         )
     )
+
+    unprofitable: dict[dt.date, float | None] = {}
+    if fundamentals is not None:
+        earnings = reference_earnings(prices, members, fundamentals)
+        unprofitable = {
+            d: v
+            for u, d, v in earnings.select("universe", "date", "unprofitable_pct").iter_rows()
+            if u == "small"
+        }
+    top10: dict[dt.date, float | None] = {}
+    if weights is not None:
+        concentration = reference_concentration(prices, members, weights)
+        top10 = {
+            d: v
+            for u, d, v in concentration.select("universe", "date", "top10_weight_pct").iter_rows()
+            if u == "large"
+        }
+    risk = reference_risk_appetite(prices, rates)
+    safety = dict(zip(risk["date"], risk["flight_to_safety"], strict=True))
 
     first_close = prices.filter(pl.col("ticker") == large_benchmark)["date"].min()
     since = first_close.strftime("%b %Y") if first_close else ""
@@ -290,6 +329,9 @@ def reference_regime(
         days = etf_days.get(day)
         row["small_etf_high_volume_days_5d"] = days
         row["liquidity_returning"] = None if days is None else days >= liquidity_days
+        row["unprofitable_small_pct"] = unprofitable.get(day)
+        row["top10_weight_large_pct"] = top10.get(day)
+        row["flight_to_safety"] = safety.get(day)
         row["headline"] = headline(
             row, small_name=small_name, large_name=large_name, small_etf=small_etf, since=since
         )

@@ -162,7 +162,8 @@ def test_column_orders() -> None:
     assert regime.COLUMNS[11:] == [
         "ust_10y_change_21d_bp", "fed_funds_change_63d_bp", "rate_relief", "corr_21d",
         "breadth_breakout", "small_etf_relative_volume", "small_etf_high_volume_days_5d",
-        "liquidity_returning", "headline",
+        "liquidity_returning", "unprofitable_small_pct", "top10_weight_large_pct",
+        "flight_to_safety", "headline",
     ]  # fmt: skip
 
 
@@ -840,7 +841,8 @@ def test_edge_market_rotation(market: dict[str, pl.DataFrame], calendar: list[dt
         assert rows["rs_momentum"][:72].null_count() == 72
         assert rows["rs_momentum"][72:].null_count() == 0
     heights = dict(result.group_by("symbol").len().iter_rows())
-    assert heights.pop("XLRE") == heights.pop("IWM") == len(calendar) - 1
+    # XLRE, IWM and XLU (the defensive side of marts.risk_appetite_daily) miss a day each
+    assert heights.pop("XLRE") == heights.pop("IWM") == heights.pop("XLU") == len(calendar) - 1
     assert set(heights.values()) == {len(calendar)}
     assert XLRE_MISSING not in col(result, "date", symbol="XLRE")
     assert IWM_MISSING not in col(result, "date", symbol="IWM")
@@ -988,7 +990,10 @@ def test_edge_market_movers(market: dict[str, pl.DataFrame]) -> None:
 HEADLINE = re.compile(
     r"^(Small caps (lead|lag|match): Russell 2000 [+-]\d+\.\d% vs S&P 500 [+-]\d+\.\d%; )?"
     r"S&P 500 (at|\d+\.\d% below) its high since Jan 2023"
-    r"(; IWM volume \d+% (over|under) its 50-day average)?\.$"
+    r"(; IWM volume \d+% (over|under) its 50-day average)?"
+    r"(; \d+% of Russell 2000 members lose money over the last year)?"
+    r"(; the top 10 hold \d+\.\d% of the S&P 500)?"
+    r"(; (flight to safety: mega caps and defensives lead|no flight to safety))?\.$"
 )
 
 

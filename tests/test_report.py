@@ -118,12 +118,12 @@ def test_the_asset_writes_the_latest_date_beside_the_warehouse(built: TapeBuild)
     assert Path(built.metadata["markdown_path"].value) == markdown
     text = markdown.read_text()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert len(images) == 5
+    assert len(images) == 7
     for image in images:
         assert image.startswith(f"tape-{latest}/") and image.endswith(".svg")
         assert (reports / image).read_text().startswith("<svg")
     inline = built.metadata["tape"].value
-    assert inline.count("](data:image/svg+xml;base64,") == 5
+    assert inline.count("](data:image/svg+xml;base64,") == 7
     assert inline.replace("](data:", "](").count(f"tape-{latest}/") == 0
 
 
@@ -132,7 +132,7 @@ def test_the_page_is_one_self_contained_file(built: TapeBuild):
     assert "<script" not in text
     assert re.findall(r"\b(?:src|href)\s*=", text) == []
     assert set(re.findall(r"https?://[^\s\"')]+", text)) == {"http://www.w3.org/2000/svg"}
-    assert text.count("<svg") == 5
+    assert text.count("<svg") == 7
     for svg in re.findall(r"<svg[^>]*>", text):
         assert int(re.search(r'data-points="(\d+)"', svg).group(1)) > 0
 
@@ -185,7 +185,7 @@ def test_an_earlier_date(built: TapeBuild, con, tmp_path: Path):
     report = write_tape(con, tmp_path, day)
     assert report.day == day
     assert report.html_path == tmp_path / f"tape-{day}.html"
-    assert report.markdown_path.exists() and len(report.chart_paths) == 5
+    assert report.markdown_path.exists() and len(report.chart_paths) == 7
     headline, regime = regime_row(built.warehouse, day)
     document = page(report.html_path)
     assert document.get_element_by_id("headline").text_content() == headline
@@ -291,3 +291,28 @@ def test_a_warehouse_without_recorded_settings_reads_the_defaults(built: TapeBui
     with duckdb.connect(str(copy)) as con:
         con.execute("DROP TABLE meta.settings")
         assert recorded_rules(con) == Rules.from_recorded({})
+
+
+def test_the_tape_answers_the_three_whys_with_numbers(built: TapeBuild):
+    document = page(built.html_path)
+    whys = {row[0]: row[1] for row in table_rows(document, "whys")}
+    assert list(whys) == ["Rates", "Earnings risk", "Concentration", "Flight to safety"]
+    assert re.search(r"unprofitable over 12 months: \d+\.\d% of small", whys["Earnings risk"])
+    assert re.search(r"top 10 hold \d+\.\d% of the S&P 500", whys["Concentration"])
+    assert re.search(r"^(ON|off|n/a): SPY minus RSP", whys["Flight to safety"])
+    # two years of sample: TTM figures only from the second year, no year-on-year yet
+    assert "of which the top 10 gave n/a" not in whys["Concentration"]
+
+
+def test_without_fundamentals_or_weights_the_tape_says_what_is_missing(
+    built: TapeBuild, tmp_path: Path
+):
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("DELETE FROM marts.earnings_daily")
+        con.execute("DELETE FROM marts.concentration_daily")
+        tape = build_tape(con)
+    whys = {row[0].text: row[1].text for row in tape.whys.rows}
+    assert whys["Earnings risk"].startswith("n/a: the warehouse holds no fundamentals")
+    assert whys["Concentration"].startswith("n/a: the warehouse holds no index weights")

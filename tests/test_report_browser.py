@@ -75,6 +75,8 @@ def test_the_tape_renders_in_chromium(built: TapeBuild, screenshots: Path):
         "chart-yield-vs-spread",
         "chart-pct-above-sma50",
         "chart-ad-lines",
+        "chart-unprofitable",
+        "chart-concentration",
         "chart-rotation",
     ]
     for chart in charts:

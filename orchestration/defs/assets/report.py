@@ -16,8 +16,9 @@ from orchestration.outputs.tape.render import write_tape
     kinds={"html", "duckdb"},
     description=(
         "Today's tape: the daily note on small caps against large for the latest date of "
-        "the marts (headline, regime, returns, breadth, the three watch signals, rotation, "
-        "top small-cap movers and five charts), as a self-contained HTML page and a markdown "
+        "the marts (headline, regime, returns, breadth, the three watch signals, the three "
+        "whys (rates, earnings risk, flight to safety), rotation, top small-cap movers and "
+        "seven charts), as a self-contained HTML page and a markdown "
         "file with its SVG charts, in a reports/ directory beside the warehouse."
     ),
 )

@@ -79,6 +79,7 @@ class Tape:
     sectors: Table
     rotation: Table
     movers: Table
+    whys: Table
     charts: dict[str, Chart] = field(default_factory=dict)
 
 
@@ -235,6 +236,79 @@ def signals_table(regime: Row, rules: Rules) -> Table:
     return Table("signals", ["signal", "state", "inputs", "fires when"], signal_rows, "llll")
 
 
+NO_FUNDAMENTALS = "n/a: the warehouse holds no fundamentals (raw.fundamentals is empty)"
+NO_WEIGHTS = "n/a: the warehouse holds no index weights (raw.index_weights is empty)"
+
+
+def _fraction(row: Row, percent_column: str) -> float | None:
+    value = row.get(percent_column)
+    return None if missing(value) else value / 100
+
+
+def whys_table(whys: Row, sensitivity: Row, rates: Row) -> Table:
+    """The three reasons small caps lag, each with its numbers: rates, earnings risk,
+    flight to safety; a missing input says what is missing."""
+    beta = sensitivity.get("beta_63d")
+    earnings_known = bool(whys.get("earnings_rows"))
+    weights_known = bool(whys.get("concentration_rows"))
+
+    def earnings(text: str) -> Cell:
+        return Cell(text) if earnings_known else Cell(NO_FUNDAMENTALS, "muted")
+
+    def weights(text: str) -> Cell:
+        return Cell(text) if weights_known else Cell(NO_WEIGHTS, "muted")
+
+    table_rows = [
+        [
+            Cell("Rates"),
+            Cell(
+                f"10y {fmt_bp(rates.get('ust_10y_change_21d_bp'))} over 21 days; daily spread "
+                f"beta to the 10y {'n/a' if missing(beta) else f'{10_000 * beta:+.2f} bp per bp'}"
+            ),
+        ],
+        [
+            Cell("Earnings risk"),
+            earnings(
+                f"unprofitable over 12 months: {fmt_share(whys.get('small_unprofitable_pct'))} "
+                f"of small vs {fmt_share(whys.get('large_unprofitable_pct'))} of large members; "
+                f"TTM earnings year on year: small "
+                f"{fmt_pct(_fraction(whys, 'small_ttm_yoy_pct'), 1)}, "
+                f"large {fmt_pct(_fraction(whys, 'large_ttm_yoy_pct'), 1)}; "
+                f"{fmt_number(whys.get('small_reported_21d'))} small members reported in 21 days"
+            ),
+        ],
+        [
+            Cell("Concentration"),
+            weights(
+                f"top 10 hold {fmt_share(whys.get('large_top10_weight_pct'))} of the {LARGE}; "
+                f"cap minus equal weight over 21 days "
+                f"{fmt_pct(whys.get('large_cap_minus_equal_21d'))}, of which the top 10 gave "
+                f"{fmt_pct(whys.get('large_top10_contribution_21d'))}"
+            ),
+        ],
+        [
+            Cell("Flight to safety"),
+            Cell(
+                f"{fmt_flag(whys.get('flight_to_safety')).text}: "
+                f"SPY minus RSP {fmt_pct(whys.get('cap_minus_equal_etf_21d'))}, defensive minus "
+                f"cyclical {fmt_pct(whys.get('defensive_minus_cyclical_21d'))} over 21 days; "
+                f"VIX {fmt_number(whys.get('vix_close'), 1)} "
+                f"({fmt_number(whys.get('vix_change_5d'), 1, sign=True)} in 5 days), high-yield "
+                f"spread {fmt_share(whys.get('hy_oas'), 2)} "
+                f"({fmt_bp(whys.get('hy_oas_change_21d_bp'))} in 21 days)"
+            ),
+        ],
+    ]
+    return Table(
+        "whys",
+        ["why", "today"],
+        table_rows,
+        "ll",
+        note="The reasons given for small caps lagging the S&P 500, each with its numbers "
+        "(marts.rate_sensitivity, earnings_daily, concentration_daily, risk_appetite_daily).",
+    )
+
+
 BREADTH_ROWS: list[tuple[str, str, Callable[[object], str], bool]] = [
     ("members (point in time)", "members", lambda v: fmt_number(v), False),
     ("% of members priced", "coverage_pct", lambda v: fmt_share(v), False),
@@ -354,7 +428,7 @@ def _series(history: list[Row], column: str, scale: float = 1.0) -> list[tuple[d
 
 
 def charts(history: list[Row], trails: list[Row], rules: Rules) -> dict[str, Chart]:
-    """The five charts, by slug."""
+    """The seven charts, by slug."""
     sessions = len(history)
     window = "the last session" if sessions == 1 else f"the last {sessions} sessions"
     benchmark = next((row["benchmark"] for row in trails if row["benchmark"]), "SPY")
@@ -443,6 +517,44 @@ def charts(history: list[Row], trails: list[Row], rules: Rules) -> dict[str, Cha
             ),
         ),
     ]
+    made += [
+        Chart(
+            "unprofitable",
+            "Members losing money over the trailing year",
+            f"Percent of each universe's members with a trailing twelve-month net loss, {window} "
+            "(point in time: a quarter counts from the day it was reported).",
+            line_chart(
+                "% of members unprofitable (TTM)",
+                {
+                    f"large ({LARGE})": _series(history, "large_unprofitable_pct"),
+                    f"small ({SMALL})": _series(history, "small_unprofitable_pct"),
+                },
+                y_label="% unprofitable",
+                width=600,
+                height=290,
+            ),
+        ),
+        Chart(
+            "concentration",
+            f"Top 10 weight of the {LARGE} and cap minus equal weight",
+            f"The 10 largest members' share of the index (left) and the cap-weighted minus "
+            f"the equal-weighted return of its members over 21 days, in percentage points "
+            f"(right), {window}.",
+            line_chart(
+                f"{LARGE}: top 10 weight vs cap minus equal weight",
+                {"top 10 weight (%)": _series(history, "large_top10_weight_pct")},
+                secondary={
+                    "cap minus equal, 21 days (pp)": _series(
+                        history, "large_cap_minus_equal_21d", 100.0
+                    )
+                },
+                y_label="% of the index",
+                secondary_label="pp",
+                width=600,
+                height=290,
+            ),
+        ),
+    ]
     return {chart.slug: chart for chart in made}
 
 
@@ -456,6 +568,8 @@ def build_tape(con: duckdb.DuckDBPyConnection, day: date | None = None) -> Tape:
     history = rows(con, "history", report_date=day, lookback_sessions=LOOKBACK_SESSIONS)
     trails = rows(con, "rotation", report_date=day, tail_sessions=TAIL_SESSIONS)
     breadth = rows(con, "breadth", report_date=day)
+    (whys,) = rows(con, "whys", report_date=day)
+    rates = next(iter(rows(con, "regime", report_date=day)), {})
     label, meaning = rules.regime(regime["regime"])
     return Tape(
         day=day,
@@ -471,5 +585,6 @@ def build_tape(con: duckdb.DuckDBPyConnection, day: date | None = None) -> Tape:
         sectors=sectors_table(rows(con, "sector_breadth", report_date=day)),
         rotation=rotation_table([row for row in trails if row["date"] == day]),
         movers=movers_table(rows(con, "movers", report_date=day), rules),
+        whys=whys_table(whys, sensitivity, rates),
         charts=charts(history, trails, rules),
     )

@@ -19,6 +19,23 @@ breadth_by_universe AS (
     FROM marts.breadth_daily
     WHERE date IN (SELECT date FROM sessions)
     GROUP BY date
+),
+
+earnings_by_universe AS (
+    SELECT
+        date,
+        max(unprofitable_pct) FILTER (WHERE universe = 'large') AS large_unprofitable_pct,
+        max(unprofitable_pct) FILTER (WHERE universe = 'small') AS small_unprofitable_pct
+    FROM marts.earnings_daily
+    WHERE date IN (SELECT date FROM sessions)
+    GROUP BY date
+),
+
+large_concentration AS (
+    SELECT date, top10_weight_pct AS large_top10_weight_pct,
+        cap_minus_equal_21d AS large_cap_minus_equal_21d
+    FROM marts.concentration_daily
+    WHERE universe = 'large' AND date IN (SELECT date FROM sessions)
 )
 
 SELECT
@@ -30,9 +47,15 @@ SELECT
     breadth_by_universe.large_pct_above_sma50,
     breadth_by_universe.small_pct_above_sma50,
     breadth_by_universe.large_ad_line,
-    breadth_by_universe.small_ad_line
+    breadth_by_universe.small_ad_line,
+    earnings_by_universe.large_unprofitable_pct,
+    earnings_by_universe.small_unprofitable_pct,
+    large_concentration.large_top10_weight_pct,
+    large_concentration.large_cap_minus_equal_21d
 FROM sessions
 LEFT JOIN marts.divergence_daily AS divergence USING (date)
 LEFT JOIN marts.rates_daily AS rates USING (date)
 LEFT JOIN breadth_by_universe USING (date)
+LEFT JOIN earnings_by_universe USING (date)
+LEFT JOIN large_concentration USING (date)
 ORDER BY sessions.date

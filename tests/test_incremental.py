@@ -161,12 +161,19 @@ def test_a_table_built_alone_does_not_skip_what_its_inputs_missed(tmp_path, full
     assert_same_tables(tables(warehouse), full_build)
 
 
+# Each dated file of a market and the column that says when a row was known.
+KNOWN_ON = {"prices": "date", "rates": "date", "actions": "date", "weights": "as_of",
+            "fundamentals": "available_on"}  # fmt: skip
+
+
 def _files_through(source: Path, target: Path, last: date) -> Path:
-    """The files of `source` with the bars, rates and actions dated up to `last`."""
+    """The files of `source` with the rows known by `last` (bars, rates and actions by
+    date, weights by snapshot, fundamentals by publication)."""
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("prices", "rates", "actions"):
+    for name, column in KNOWN_ON.items():
         text = (source / f"{name}.csv").read_text().splitlines()
-        kept = [line for line in text[1:] if date.fromisoformat(line[:10]) <= last]
+        at = text[0].split(",").index(column)
+        kept = [line for line in text[1:] if date.fromisoformat(line.split(",")[at]) <= last]
         (target / f"{name}.csv").write_text("\n".join([text[0], *kept]) + "\n")
     (target / "members.csv").write_text((source / "members.csv").read_text())
     return target

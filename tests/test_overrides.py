@@ -149,7 +149,8 @@ def test_a_reload_makes_the_directory_the_truth_again(tmp_path):
 
     materialize_into(warehouse, CAPGAP_FILES_RELOAD="1", **env)
     assert read_only_query(warehouse, RAW_COUNTS) == [
-        ("actions", 0), ("index_weights", 0), ("members", 1), ("prices", 7), ("rates", 0)
+        ("actions", 0), ("fundamentals", 0), ("index_weights", 0), ("members", 1),
+        ("prices", 7), ("rates", 0),
     ]  # fmt: skip
     fresh = tmp_path / "fresh.duckdb"
     materialize_into(fresh, **env)

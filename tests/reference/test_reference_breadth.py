@@ -507,7 +507,8 @@ def test_edge_market_fixture_shapes(
     assert 7 < after["unadjusted_close"] / before["unadjusted_close"] < 13
     rates = pl.read_csv(EDGE_MARKET / "rates.csv")
     assert set(rates["series"]) == {
-        "ust_3m", "ust_2y", "ust_5y", "ust_10y", "ust_30y", "fed_funds", "cpi_index"
+        "ust_3m", "ust_2y", "ust_5y", "ust_10y", "ust_30y", "fed_funds", "cpi_index", "vix",
+        "hy_oas",
     }  # fmt: skip
 
 

@@ -245,9 +245,9 @@ def _fraction(row: Row, percent_column: str) -> float | None:
     return None if missing(value) else value / 100
 
 
-def whys_table(whys: Row, sensitivity: Row, rates: Row) -> Table:
-    """The three reasons small caps lag, each with its numbers: rates, earnings risk,
-    flight to safety; a missing input says what is missing."""
+def whys_table(whys: Row, sensitivity: Row, regime: Row) -> Table:
+    """The three reasons small caps lag, each with its numbers: rates (from the regime
+    row), earnings risk, flight to safety; a missing input says what is missing."""
     beta = sensitivity.get("beta_63d")
     earnings_known = bool(whys.get("earnings_rows"))
     weights_known = bool(whys.get("concentration_rows"))
@@ -262,7 +262,7 @@ def whys_table(whys: Row, sensitivity: Row, rates: Row) -> Table:
         [
             Cell("Rates"),
             Cell(
-                f"10y {fmt_bp(rates.get('ust_10y_change_21d_bp'))} over 21 days; daily spread "
+                f"10y {fmt_bp(regime.get('ust_10y_change_21d_bp'))} over 21 days; daily spread "
                 f"beta to the 10y {'n/a' if missing(beta) else f'{10_000 * beta:+.2f} bp per bp'}"
             ),
         ],
@@ -569,7 +569,6 @@ def build_tape(con: duckdb.DuckDBPyConnection, day: date | None = None) -> Tape:
     trails = rows(con, "rotation", report_date=day, tail_sessions=TAIL_SESSIONS)
     breadth = rows(con, "breadth", report_date=day)
     (whys,) = rows(con, "whys", report_date=day)
-    rates = next(iter(rows(con, "regime", report_date=day)), {})
     label, meaning = rules.regime(regime["regime"])
     return Tape(
         day=day,
@@ -585,6 +584,6 @@ def build_tape(con: duckdb.DuckDBPyConnection, day: date | None = None) -> Tape:
         sectors=sectors_table(rows(con, "sector_breadth", report_date=day)),
         rotation=rotation_table([row for row in trails if row["date"] == day]),
         movers=movers_table(rows(con, "movers", report_date=day), rules),
-        whys=whys_table(whys, sensitivity, rates),
+        whys=whys_table(whys, sensitivity, regime),
         charts=charts(history, trails, rules),
     )

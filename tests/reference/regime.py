@@ -236,6 +236,12 @@ def high_volume_days(
     ]
 
 
+def _of_universe(frame: pl.DataFrame, universe: str, column: str) -> dict[dt.date, object]:
+    """One universe's values of a per-universe reference table, by date."""
+    rows = frame.filter(pl.col("universe") == universe)
+    return dict(zip(rows["date"], rows[column], strict=True))
+
+
 def reference_regime(
     prices: pl.DataFrame,
     members: pl.DataFrame,
@@ -278,22 +284,20 @@ def reference_regime(
         )
     )
 
-    unprofitable: dict[dt.date, float | None] = {}
-    if fundamentals is not None:
-        earnings = reference_earnings(prices, members, fundamentals)
-        unprofitable = {
-            d: v
-            for u, d, v in earnings.select("universe", "date", "unprofitable_pct").iter_rows()
-            if u == "small"
-        }
-    top10: dict[dt.date, float | None] = {}
-    if weights is not None:
-        concentration = reference_concentration(prices, members, weights)
-        top10 = {
-            d: v
-            for u, d, v in concentration.select("universe", "date", "top10_weight_pct").iter_rows()
-            if u == "large"
-        }
+    unprofitable = (
+        {}
+        if fundamentals is None
+        else _of_universe(
+            reference_earnings(prices, members, fundamentals), "small", "unprofitable_pct"
+        )
+    )
+    top10 = (
+        {}
+        if weights is None
+        else _of_universe(
+            reference_concentration(prices, members, weights), "large", "top10_weight_pct"
+        )
+    )
     risk = reference_risk_appetite(prices, rates)
     safety = dict(zip(risk["date"], risk["flight_to_safety"], strict=True))
 

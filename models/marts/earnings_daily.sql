@@ -65,18 +65,20 @@ trading_days AS (
     FROM staging.trading_dates
 ),
 
+-- Each membership row on each trading date it counts; none without fundamentals.
+span_days AS NOT MATERIALIZED (
+    SELECT spans.universe, spans.ticker, spans.overlapping, trading_days.date
+    FROM staging.membership_spans AS spans
+    JOIN trading_days ON trading_days.date BETWEEN spans.counts_from AND spans.counts_to
+    WHERE EXISTS (SELECT 1 FROM raw.fundamentals)
+),
+
 -- Each member on each trading date, once (the few tickers whose membership rows overlap
 -- are deduplicated on their own).
 member_days AS (
-    SELECT spans.universe, spans.ticker, trading_days.date
-    FROM staging.membership_spans AS spans
-    JOIN trading_days ON trading_days.date BETWEEN spans.counts_from AND spans.counts_to
-    WHERE NOT spans.overlapping AND EXISTS (SELECT 1 FROM raw.fundamentals)
+    SELECT universe, ticker, date FROM span_days WHERE NOT overlapping
     UNION ALL
-    SELECT DISTINCT spans.universe, spans.ticker, trading_days.date
-    FROM staging.membership_spans AS spans
-    JOIN trading_days ON trading_days.date BETWEEN spans.counts_from AND spans.counts_to
-    WHERE spans.overlapping AND EXISTS (SELECT 1 FROM raw.fundamentals)
+    SELECT DISTINCT universe, ticker, date FROM span_days WHERE overlapping
 ),
 
 known_now AS (

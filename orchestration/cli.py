@@ -171,14 +171,19 @@ def main() -> None:
         "sql", help="print a model as one standalone SELECT (e.g. marts.breadth_daily)"
     )
     shown.add_argument("table", help="the table, as layer.name")
+    # `capgap tape` parses its own options (tape_command), so its parser takes none.
     commands.add_parser(
-        "tape", help="write today's tape from the warehouse (capgap tape --help for options)"
+        "tape",
+        add_help=False,
+        help="write today's tape from the warehouse (capgap tape --help for options)",
     )
-    if sys.argv[1:2] == ["tape"]:
+    args, options = parser.parse_known_args()
+    if args.command == "tape":
         from orchestration.outputs.tape.command import tape_command
 
-        sys.exit(tape_command(sys.argv[2:]))
-    args = parser.parse_args()
+        sys.exit(tape_command(options))
+    if options:
+        parser.error(f"unrecognized arguments: {' '.join(options)}")
     if args.command == "dictionary":
         from orchestration.outputs.dictionary import write_dictionary
 

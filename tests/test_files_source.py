@@ -481,3 +481,30 @@ def test_index_weights_load_from_an_optional_weights_file(tmp_path, materialize,
 
 def test_a_directory_without_weights_has_none(tmp_path):
     assert fetch(write_dir(tmp_path / "in", good_prices())).index_weights.height == 0
+
+
+def test_fundamentals_load_from_an_optional_file_and_bad_rows_say_why(tmp_path, materialize, query):
+    files = write_dir(tmp_path / "in", good_prices())
+    (files / "fundamentals.csv").write_text(
+        "ticker,period_end,fiscal_period,available_on,net_income\n"
+        "aaa,2023-09-30,2023q3,2023-10-30,1500000\n"  # lower case: upper-cased
+        "AAA,2023-09-30,2023Q3,2023-12-01,-200000\n"  # a restatement: a second row
+        "BBB,2023-09-30,Q3-2023,2023-10-30,100\n"  # not YYYYQn
+        "CCC,2023-12-31,2023Q4,2023-12-15,100\n"  # public before the quarter ended
+        "DDD,2023-12-31,2023Q4,2024-01-20,\n"  # no net income
+    )
+    materialize(CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(files))
+    assert query(
+        "SELECT ticker, fiscal_period, available_on::VARCHAR, net_income FROM raw.fundamentals"
+        " ORDER BY ALL"
+    ) == [("AAA", "2023Q3", "2023-10-30", 1500000.0), ("AAA", "2023Q3", "2023-12-01", -200000.0)]
+    reasons = query(
+        "SELECT reason FROM raw.quarantine WHERE table_name = 'fundamentals' ORDER BY ALL"
+    )
+    assert [r for (r,) in reasons] == [
+        "fundamentals.csv line 6: column net_income is empty",
+        "fundamentals: available_on 2023-12-15 is before the quarter ended (2023-12-31)"
+        " (CCC 2023-12-31 2023-12-15)",
+        "fundamentals: fiscal_period 'Q3-2023' is not a quarter written YYYYQn (2024Q3)"
+        " (BBB 2023-09-30 2023-10-30)",
+    ]

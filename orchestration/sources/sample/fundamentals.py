@@ -48,23 +48,14 @@ class QuarterlyReports:
 
     def add(self, block: slice, price: np.ndarray) -> None:
         """The caps of a block of companies (`price` split-adjusted, 0 while not listed) at
-        the end and the start of each quarter they trade through."""
+        the end of each quarter they trade through, and their growth over it; the first
+        quarter end has no quarter start inside the history, so it is not reported."""
         at_end = price[:, self.ends]
-        at_start = np.concatenate([price[:, [0]], at_end[:, :-1]], axis=1)
-        company, quarter = np.nonzero((at_end > 0) & (at_start > 0))
-        listed_before = quarter > 0
-        company, quarter = company[listed_before], quarter[listed_before]
-        shares = self.shares[block.start + company]
-        self.parts.append(
-            (
-                block.start + company,
-                quarter,
-                np.column_stack(
-                    [shares * at_end[company, quarter], at_end[company, quarter]
-                     / at_start[company, quarter]]
-                ),
-            )
-        )  # fmt: skip
+        company, previous = np.nonzero((at_end[:, 1:] > 0) & (at_end[:, :-1] > 0))
+        quarter = previous + 1
+        cap = self.shares[block.start + company] * at_end[company, quarter]
+        growth = at_end[company, quarter] / at_end[company, previous]
+        self.parts.append((block.start + company, quarter, np.column_stack([cap, growth])))
 
     def frame(self, u: Universe, rng: np.random.Generator) -> pl.DataFrame:
         """One row per reported quarter (and per restatement) known by the last session."""

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup run test dev lint docs lock clean bench report browser screenshots
+.PHONY: setup run test dev lint docs lock clean bench bench-sec report browser screenshots
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ docs: setup
 
 bench: setup
 	$(BIN)/python -m bench.run
+
+# What the live quarterly figures cost, against a local stand-in of the SEC.
+bench-sec: setup
+	$(BIN)/python -m bench.sec_cost
 
 # Today's tape of the latest date in the warehouse, or of DATE=YYYY-MM-DD.
 report: setup

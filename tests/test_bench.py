@@ -19,6 +19,7 @@ from bench.run import (
     sample_panel,
     sql_breadth,
 )
+from bench.sec_cost import evening_load, first_load
 from orchestration.sources.base import FetchRequest
 from orchestration.sources.files import FilesSource
 
@@ -46,3 +47,13 @@ def test_three_engines_agree(panel: Callable[[], tuple[pl.DataFrame, pl.DataFram
     assert expected["zweig_thrust"].null_count() < expected.height
     assert disagreements(expected, breadth_polars.breadth_daily(prices, members), "polars") == []
     assert disagreements(expected, pandas_breadth(prices, members), "pandas") == []
+
+
+def test_sec_cost_bench_runs_on_a_small_load() -> None:
+    """`make bench-sec`'s two measurements run end to end (their figures are not asserted)."""
+    first = first_load(4)
+    evening = evening_load(members=60, years=2)
+
+    assert first[0].startswith("first load, 4 companies from the local stand-in:")
+    assert "50 quarter rows, 2 companies left out" in first[0]
+    assert evening[0].startswith("evening load, ")

@@ -77,6 +77,8 @@ CPI_NEW = FRED / "fred_CPIAUCSL_observation_date-header_1947-01-01_2026-01-01.cs
 HY_NEW = FRED / "fred_BAMLH0A0HYM2_observation_date-header_2021-02-12_2026-02-12.csv"
 HY_OLD = FRED / "fred_BAMLH0A0HYM2_DATE-header_last-400-rows.trimmed.csv"
 VIX_NEW = FRED / "fred_VIXCLS_observation_date-header_last-400-rows.trimmed.csv"
+MRVL_FACTS = FIXTURES / "sec" / "sec_companyfacts_CIK0001835632_MRVL_2026-06-08.body.json"
+COMPANYFACTS = "/api/xbrl/companyfacts"
 CRUMB = b"stand-in-crumb"
 TOO_MANY_REQUESTS = b"Edge: Too Many Requests"
 HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>Error</title></head><body>Oops</body></html>\n"
@@ -216,6 +218,8 @@ def source_for(stand_in: StandIn, sleeps: list[float] | None = None, **config) -
     settings = {
         "lists": stand_in_lists(stand_in.url),
         "fred_url": f"{stand_in.url}/fredgraph.csv",
+        "sec_facts_url": f"{stand_in.url}{COMPANYFACTS}",
+        "sec_interval": 0.0,
         "retry_base_delay": 1.0,
         "timeout": 5.0,
         **config,
@@ -565,6 +569,8 @@ class StandInMarketSource(MarketSource):
         return YahooSource(
             lists=stand_in_lists(self.stand_in_url),
             fred_url=f"{self.stand_in_url}/fredgraph.csv",
+            sec_facts_url=f"{self.stand_in_url}{COMPANYFACTS}",
+            sec_interval=0.0,
             history_start=date(2020, 1, 1),
             session=LocalSession(self.stand_in_url),
             retry_base_delay=0.0,
@@ -591,6 +597,8 @@ def test_yahoo_source_materializes_through_dagster(stand_in: StandIn, tmp_path: 
         "/wiki/sp500": (SP500_WITH_A_CHANGE.read_bytes(), "text/html; charset=UTF-8"),
         LATEST_IVV_CSV: (IVV_2024.read_bytes(), "text/csv"),
         "/sec/company_tickers.json": (SEC_TICKERS.read_bytes(), "application/json"),
+        # No AAPL companyfacts recording exists: MRVL's stands in for it.
+        f"{COMPANYFACTS}/CIK0000320193.json": (MRVL_FACTS.read_bytes(), "application/json"),
     }
     # No index recording exists: QQQ's 2020 chart stands in for both benchmarks.
     stand_in.charts.update({"^GSPC": QQQ, "^RUT": QQQ})
@@ -634,13 +642,23 @@ def test_yahoo_source_materializes_through_dagster(stand_in: StandIn, tmp_path: 
         "SELECT universe, as_of, count(*), count(*) FILTER (ticker = 'BRK-B')"
         " FROM raw.index_weights GROUP BY ALL ORDER BY ALL",
     ) == [("large", date(2024, 12, 6), 503, 1), ("small", date(2026, 5, 5), 3, 0)]
+    # Quarters from a year before the history start, each dated by its first filing.
+    assert read_only_query(
+        warehouse,
+        "SELECT ticker, count(*), min(period_end), max(available_on), min(fiscal_period)"
+        " FROM raw.fundamentals GROUP BY ALL",
+    ) == [("AAPL", 25, date(2020, 5, 2), date(2026, 5, 28), "2021Q1")]
+    asked = [t for _, t, _ in stand_in.requests if t.startswith(COMPANYFACTS)]
+    assert len(asked) == 7  # the members with a CIK (BRK-B's comes with its dash)
     members = "SELECT * EXCLUDE (load_id, loaded_at) FROM raw.members ORDER BY ALL"
     stored = read_only_query(warehouse, members)
 
     assert dg.materialize(all_assets(), resources=resources).success
 
-    # Again: nothing new, nothing twice; the stored snapshot is not landed again.
+    # Again: nothing new, nothing twice; the stored snapshot is not landed again, and a
+    # company is asked again only on its day of the week (`due_tickers`).
     assert read_only_query(warehouse, members) == stored
+    assert read_only_query(warehouse, "SELECT count(*) FROM raw.fundamentals") == [(25,)]
     assert read_only_query(warehouse, "SELECT count(*) FROM raw.index_weights") == [(506,)]
     assert read_only_query(
         warehouse,

@@ -19,6 +19,7 @@ from orchestration.sources.live.fred import FRED_URL
 from orchestration.sources.live.http import USER_AGENT
 from orchestration.sources.live.ishares import CSV_URL, PRODUCT_DATA_URL, HoldingsEndpoints
 from orchestration.sources.live.members import ListEndpoints
+from orchestration.sources.live.sec_facts import COMPANYFACTS_URL
 from orchestration.sources.live.tickers import SEC_TICKERS_URL
 from orchestration.sources.live.wikipedia import SP500_URL
 from orchestration.sources.sample.rates import CPI_RELEASE_DAY
@@ -138,6 +139,7 @@ class MarketSource(dg.ConfigurableResource):
     ishares_csv_url: str = CSV_URL
     sec_tickers_url: str = SEC_TICKERS_URL
     fred_url: str = FRED_URL
+    sec_facts_url: str = COMPANYFACTS_URL
     user_agent: str = USER_AGENT
 
     def list_endpoints(self) -> ListEndpoints:
@@ -180,6 +182,7 @@ class MarketSource(dg.ConfigurableResource):
                 history_start=start,
                 lists=self.list_endpoints(),
                 fred_url=self.fred_url,
+                sec_facts_url=self.sec_facts_url,
                 user_agent=self.user_agent,
             )
         raise dg.Failure(

@@ -30,6 +30,7 @@ ENDPOINT_VARIABLES = {
     "ishares_csv_url": "CAPGAP_ISHARES_CSV_URL",
     "sec_tickers_url": "CAPGAP_SEC_TICKERS_URL",
     "fred_url": "CAPGAP_FRED_URL",
+    "sec_facts_url": "CAPGAP_SEC_FACTS_URL",
     "user_agent": "CAPGAP_USER_AGENT",
 }
 

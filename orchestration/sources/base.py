@@ -126,7 +126,8 @@ class FetchRequest:
     many trading days before that to fetch again, to catch revisions. `refetch_from`, when
     set, asks again for everything from that date on (a re-run of a range). `only_tickers`,
     when set, asks for the bars of those tickers only (a history fetched again whole after a
-    re-basing). `stored_holdings` lists the index-weight snapshots the warehouse holds
+    re-basing). `last_fundamental_periods` maps each ticker to the end of its latest stored
+    quarter. `stored_holdings` lists the index-weight snapshots the warehouse holds
     (universe, ticker, as_of, with the name and sector membership gives the ticker), so a
     live source asks only for the others. `log` takes progress messages (Dagster's run log
     when run as an asset).
@@ -135,6 +136,7 @@ class FetchRequest:
     today: date
     last_price_dates: dict[str, date] = field(default_factory=dict)
     last_rate_dates: dict[str, date] = field(default_factory=dict)
+    last_fundamental_periods: dict[str, date] = field(default_factory=dict)
     overlap_days: int = 5
     refetch_from: date | None = None
     only_tickers: frozenset[str] | None = None

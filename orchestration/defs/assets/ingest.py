@@ -32,8 +32,10 @@ from orchestration.warehouse.validation import run_checks
 QUARANTINE_SAMPLE = 5
 
 
-def _last_dates(con, table: str, key: str) -> dict[str, date]:
-    return dict(con.execute(f"SELECT {key}, max(date) FROM raw.{table} GROUP BY {key}").fetchall())
+def _last_dates(con, table: str, key: str, column: str = "date") -> dict[str, date]:
+    return dict(
+        con.execute(f"SELECT {key}, max({column}) FROM raw.{table} GROUP BY {key}").fetchall()
+    )
 
 
 def _rebased_fetched_whole(
@@ -205,6 +207,9 @@ def raw_tables(
             today=today,
             last_price_dates=_last_dates(con, "prices", "ticker") if stored else {},
             last_rate_dates=_last_dates(con, "rates", "series") if stored else {},
+            last_fundamental_periods=_last_dates(con, "fundamentals", "ticker", "period_end")
+            if stored
+            else {},
             stored_holdings=_stored_holdings(con)
             if stored
             else empty_frame(STORED_HOLDINGS_SCHEMA),
@@ -225,7 +230,9 @@ def raw_tables(
             raise dg.Failure(description=str(error)) from error
         context.log.info(
             f"{source.name} brought {batch.prices.height:,} price rows, {batch.members.height:,} "
-            f"membership rows, {batch.rates.height:,} rate rows, {batch.actions.height:,} actions"
+            f"membership rows, {batch.rates.height:,} rate rows, {batch.actions.height:,} actions, "
+            f"{batch.index_weights.height:,} index weights, "
+            f"{batch.fundamentals.height:,} quarterly figures"
         )
         report = land_batch(con, batch, source.name, quality_settings.date_window(today))
         _report_problems(context, report)

@@ -48,6 +48,7 @@ from orchestration.sources.live.tickers import (
     SEC_TICKERS_URL,
     TickerForms,
     TickerListError,
+    parse_sec_ciks,
     parse_sec_tickers,
 )
 from orchestration.sources.live.wikipedia import SP500_URL, PageFormatError, parse_sp500_page
@@ -72,6 +73,7 @@ class Lists:
     sp500_page: bytes
     holdings: Mapping[str, Mapping[date, Holdings]]  # fund symbol: date: snapshot
     forms: TickerForms
+    sec_tickers: bytes | None = None  # the SEC ticker map as it came (None: it did not)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Membership:
     weights: pl.DataFrame
     rejects: pl.DataFrame
     notes: list[str]
+    ciks: Mapping[str, int] = field(default_factory=dict)  # ticker: SEC company, if known
 
 
 def month_ends(start: date, today: date) -> list[date]:
@@ -111,7 +114,7 @@ def fetch_lists(
     month without holdings is logged and asked again next run.
     """
     page = http.get(endpoints.sp500_url, "the S&P 500 page", "html")
-    forms = sec_ticker_forms(http, endpoints.sec_tickers_url, log)
+    sec_tickers = sec_ticker_map(http, endpoints.sec_tickers_url, log)
     holdings = {}
     for fund in FUNDS:
         held = set(stored.filter(pl.col("universe") == fund.universe)["as_of"])
@@ -124,18 +127,31 @@ def fetch_lists(
                 f"universe would be empty: {problems[0] if problems else 'no date had any'}"
             )
         holdings[fund.symbol] = snapshots
-    return Lists(sp500_page=page, holdings=holdings, forms=forms)
+    return Lists(
+        sp500_page=page,
+        holdings=holdings,
+        forms=sec_ticker_forms(sec_tickers, log),
+        sec_tickers=sec_tickers,
+    )
 
 
-def sec_ticker_forms(
-    http: Http, url: str, log: logging.Logger, saved: bytes | None = None
-) -> TickerForms:
-    """The SEC ticker map's forms (from `saved` when given); none, with a warning, when it
-    cannot be had: class shares written without a dash then stay as written."""
+def sec_ticker_map(http: Http, url: str, log: logging.Logger) -> bytes | None:
+    """The SEC's `company_tickers.json` as it came; None, with a warning, when it did not."""
     try:
-        data = saved if saved is not None else http.get(url, "the SEC ticker map", "json")
+        return http.get(url, "the SEC ticker map", "json")
+    except FetchError as error:
+        log.warning(f"{error}; class-share tickers written without a dash stay as written")
+        return None
+
+
+def sec_ticker_forms(data: bytes | None, log: logging.Logger) -> TickerForms:
+    """The SEC ticker map's forms; none, with a warning, when the map is missing or cannot be
+    read: class shares written without a dash then stay as written."""
+    if data is None:
+        return TickerForms.of([])
+    try:
         return parse_sec_tickers(data)
-    except (FetchError, TickerListError) as error:
+    except TickerListError as error:
         log.warning(f"{error}; class-share tickers written without a dash stay as written")
         return TickerForms.of([])
 
@@ -238,7 +254,17 @@ def build_membership(lists: Lists, today: date, stored: pl.DataFrame | None = No
         weights=pl.concat(weights).cast(INDEX_WEIGHTS_SCHEMA).sort("universe", "ticker", "as_of"),
         rejects=pl.concat(rejects),
         notes=notes,
+        ciks=_sec_ciks(lists.sec_tickers),
     )
+
+
+def _sec_ciks(data: bytes | None) -> dict[str, int]:
+    """Each ticker's CIK from the SEC ticker map; none when the map did not come or cannot be
+    read (`sec_ticker_forms` has warned)."""
+    try:
+        return parse_sec_ciks(data) if data is not None else {}
+    except TickerListError:
+        return {}
 
 
 def _with_holdings_sectors(members: pl.DataFrame, sectors: pl.DataFrame) -> pl.DataFrame:

@@ -33,6 +33,7 @@ from orchestration.sources.live.members import (
     build_membership,
     fetch_snapshots,
     sec_ticker_forms,
+    sec_ticker_map,
 )
 
 MEMBERS_COLUMNS = ("universe", "ticker", "name", "sector", "valid_from", "valid_to")
@@ -83,8 +84,12 @@ def members_command(args: argparse.Namespace, source: MarketSource, today: date)
             holdings[fund.symbol], _ = fetch_snapshots(
                 http, endpoints.holdings, fund, start, today, set(), log
             )
-    saved_map = _read(args.sec_tickers) if args.sec_tickers else None
-    forms = sec_ticker_forms(http, endpoints.sec_tickers_url, log, saved_map)
+    sec_tickers = (
+        _read(args.sec_tickers)
+        if args.sec_tickers
+        else sec_ticker_map(http, endpoints.sec_tickers_url, log)
+    )
+    forms = sec_ticker_forms(sec_tickers, log)
     membership = build_membership(Lists(page, holdings, forms), today)
     written = write_members(membership.members, membership.weights, args.out)
     return [*membership.notes, *coverage_lines(membership.members, today), *written]

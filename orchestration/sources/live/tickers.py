@@ -56,14 +56,27 @@ class TickerForms:
 
 def parse_sec_tickers(data: bytes | str) -> TickerForms:
     """The tickers of the SEC's `company_tickers.json` (an object of {cik_str, ticker, title})."""
+    return TickerForms.of(entry["ticker"] for entry in _sec_entries(data))
+
+
+def parse_sec_ciks(data: bytes | str) -> dict[str, int]:
+    """Each ticker of the SEC's `company_tickers.json` with its company's CIK, in the map's
+    order (a company's main listing comes before its other share classes)."""
+    return {yahoo_symbol(entry["ticker"]): int(entry["cik_str"]) for entry in _sec_entries(data)}
+
+
+def _sec_entries(data: bytes | str) -> list[dict]:
+    """The entries of `company_tickers.json`, each with a ticker and a CIK."""
     try:
-        entries = json.loads(data)
-        tickers = [entry["ticker"] for entry in entries.values()]
+        entries = list(json.loads(data).values())
+        for entry in entries:
+            if not (isinstance(entry["ticker"], str) and int(entry["cik_str"]) > 0):
+                raise ValueError(entry)
     except (ValueError, AttributeError, KeyError, TypeError) as error:
         start = data[:60] if isinstance(data, str) else data[:60].decode("utf-8", "replace")
         raise TickerListError(
             f"SEC ticker map: expected company_tickers.json, got {start.strip()!r}"
         ) from error
-    if not tickers:
+    if not entries:
         raise TickerListError("SEC ticker map: the list is empty")
-    return TickerForms.of(tickers)
+    return entries

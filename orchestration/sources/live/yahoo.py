@@ -24,9 +24,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
@@ -59,6 +59,13 @@ from orchestration.sources.live.members import (
     build_membership,
     fetch_lists,
 )
+from orchestration.sources.live.sec_facts import (
+    COMPANYFACTS_URL,
+    REQUEST_INTERVAL,
+    CompanyFacts,
+    FundamentalsFetch,
+    due_tickers,
+)
 from orchestration.warehouse.seeds import symbols
 
 if TYPE_CHECKING:
@@ -89,19 +96,22 @@ _LONG_SCHEMA: dict[str, pl.DataType] = {
     **{column: pl.Float64() for column in _YF_COLUMNS.values()},
 }
 _RATE_LIMIT_TEXT = str(YFRateLimitError())
+FUNDAMENTALS_LEAD_DAYS = 400  # four quarters and the weeks their reports take
 
 
 @dataclass(frozen=True)
 class YahooSource:
     """Live market data: point-in-time members and index weights from Wikipedia and
-    iShares (`members.py`), prices from Yahoo, rates from Yahoo and FRED.
+    iShares (`members.py`), prices from Yahoo, rates from Yahoo and FRED, quarterly
+    figures from the SEC's XBRL companyfacts (`sec_facts.py`).
 
     `history_start` is where a ticker with nothing stored starts (None: ten years before
     the request's `today`). A chunk rate-limited by Yahoo, and any other endpoint that
     fails or throttles, is tried `retry_attempts` times in all, waiting `retry_base_delay`
     seconds, then twice that, and so on, by `sleep`. The URLs default to the public
-    endpoints; every other endpoint is asked with `user_agent`. `session` is handed to
-    `yfinance.download` (None lets yfinance make its own).
+    endpoints; every other endpoint is asked with `user_agent`, the SEC's no more often
+    than every `sec_interval` seconds. `session` is handed to `yfinance.download` (None lets
+    yfinance make its own).
     """
 
     name: ClassVar[str] = "yahoo"
@@ -116,16 +126,20 @@ class YahooSource:
     benchmarks: tuple[str, ...] = BENCHMARKS
     lists: ListEndpoints = field(default_factory=ListEndpoints)
     fred_url: str = FRED_URL
+    sec_facts_url: str = COMPANYFACTS_URL
+    sec_interval: float = REQUEST_INTERVAL
     user_agent: str = USER_AGENT
     session: Session | None = None
     sleep: Callable[[float], None] = time.sleep
 
     def fetch(self, request: FetchRequest) -> RawBatch:
-        """Members, then prices, actions and rates of every member and benchmark.
+        """Members, then prices, actions and rates of every member and benchmark, and the
+        quarterly figures of the members whose next report is due.
 
         A member list that cannot be fetched or read fails the fetch (there would be
         nothing to ask for); a ticker or FRED series that does not come is reported in
-        `missing` and logged. With `only_tickers`, only those tickers' bars and actions.
+        `missing` and logged, a company whose figures do not come is logged and asked again
+        on a later run. With `only_tickers`, only those tickers' bars and actions.
         """
         if request.only_tickers is not None:
             return self.download(sorted(request.only_tickers), request)
@@ -135,13 +149,16 @@ class YahooSource:
         symbols = [*members.filter(in_window)["ticker"].unique(maintain_order=True)]
         market = self.download([*symbols, *self.benchmarks, *RATE_SYMBOLS], request)
         fred_rates, fred_missing = self.fetch_fred(request)
+        due = due_tickers(symbols, request.last_fundamental_periods, request.today)
+        figures = self.fetch_fundamentals(due, membership.ciks, request)
         return RawBatch(
             prices=market.prices,
             members=members,
             rates=pl.concat([market.rates, fred_rates]),
             actions=market.actions,
             index_weights=membership.weights,
-            rejects=pl.concat([membership.rejects, market.rejects]),
+            fundamentals=figures.rows,
+            rejects=pl.concat([membership.rejects, market.rejects, figures.rejects]),
             complete=("members",),
             requested={
                 **market.requested,
@@ -151,6 +168,11 @@ class YahooSource:
                 ),
                 "rate_symbols": dict(RATE_SYMBOLS),
                 "fred_series": dict(FRED_SERIES),
+                "fundamentals": {
+                    "due": len(due),
+                    "companies_asked": figures.asked,
+                    "without_figures": len(figures.missing),
+                },
                 "history_start": self.first_date(request).isoformat(),
             },
             missing=market.missing + fred_missing,
@@ -200,6 +222,16 @@ class YahooSource:
             f"{membership.weights.height} new weight rows"
         )
         return membership
+
+    def fetch_fundamentals(
+        self, tickers: Sequence[str], ciks: Mapping[str, int], request: FetchRequest
+    ) -> FundamentalsFetch:
+        """The SEC's quarterly figures of `tickers`' companies, from a year before the
+        history start (so a trailing twelve months exists on its first day)."""
+        first = self.first_date(request) - timedelta(days=FUNDAMENTALS_LEAD_DAYS)
+        request.log.info(f"fundamentals: {len(tickers)} members due a new quarter; asking the SEC")
+        facts = CompanyFacts(self.http(request.log), self.sec_facts_url, self.sec_interval)
+        return facts.fetch(tickers, ciks, first, request.log)
 
     def fetch_fred(self, request: FetchRequest) -> tuple[pl.DataFrame, list[str]]:
         """FRED's series from the history start, and the ids of those that did not come."""

@@ -388,5 +388,64 @@ def test_quarterly_reports_come_after_the_quarter_some_late_or_restated(medium: 
     assert reports.filter(pl.col("version") == 2).height > 0  # restated quarters
     assert set(reports["fiscal_period"].str.slice(4, 1)) == {"Q"}
     assert (reports["available_on"] <= reports["period_end"].max() + timedelta(days=400)).all()
-    trading = set(sessions(reports["available_on"].min(), reports["available_on"].max()))
-    assert set(reports["available_on"]) <= trading
+    first_day = medium.prices["date"].min()
+    inside = reports.filter(pl.col("available_on") >= first_day)
+    before = reports.filter(pl.col("available_on") < first_day)
+    trading = set(sessions(first_day, inside["available_on"].max()))
+    assert set(inside["available_on"]) <= trading
+    assert before["available_on"].dt.weekday().max() <= 5  # weekdays before the history
+
+
+def test_companies_listed_on_the_first_day_have_reported_a_year_by_then(
+    medium: RawBatch,
+) -> None:
+    """Four quarters reported before the history starts, so a trailing twelve months exists
+    from the first day for the companies listed then (a few lack one: a quarter never or
+    late reported)."""
+    first_day = medium.prices["date"].min()
+    priced = set(medium.prices.filter(pl.col("date") == first_day)["ticker"])
+    listed = priced & set(medium.members["ticker"])  # companies, not funds or indices
+    known = (
+        medium.fundamentals.filter(
+            pl.col("available_on") <= first_day, pl.col("ticker").is_in(listed)
+        )
+        .group_by("ticker")
+        .agg(quarters=pl.col("period_end").n_unique(), latest=pl.col("period_end").max())
+    )
+    with_a_year = known.filter(pl.col("quarters") >= 4)
+    assert with_a_year.height / len(listed) > 0.9
+    assert (with_a_year["latest"] < first_day).all()
+
+
+def test_mega_cap_weights_grow_while_small_caps_lag(medium: RawBatch) -> None:
+    """The five largest S&P members of the first snapshot gain weight in the months the
+    Russell 2000 lags the S&P 500, and less (or lose it) in the months it leads."""
+    large = medium.index_weights.filter(pl.col("universe") == "large")
+    first = large.filter(pl.col("as_of") == large["as_of"].min())
+    mega = first.sort("weight", descending=True)["ticker"].head(5)
+    weight = (
+        large.filter(pl.col("ticker").is_in(mega.to_list()))
+        .group_by("as_of")
+        .agg(pl.col("weight").sum())
+        .sort("as_of")
+    )
+    closes = (
+        medium.prices.filter(
+            pl.col("ticker").is_in(["^GSPC", "^RUT"]), pl.col("date").is_in(weight["as_of"])
+        )
+        .pivot("ticker", index="date", values="close")
+        .sort("date")
+    )
+    months = (
+        weight.join(closes, left_on="as_of", right_on="date")
+        .with_columns(
+            gain=pl.col("weight").diff(),
+            small_minus_large=(pl.col("^RUT") / pl.col("^RUT").shift(1))
+            - (pl.col("^GSPC") / pl.col("^GSPC").shift(1)),
+        )
+        .drop_nulls()
+    )
+    lagging = months["small_minus_large"] < months["small_minus_large"].median()
+
+    assert months.filter(lagging)["gain"].mean() > months.filter(~lagging)["gain"].mean()
+    assert weight["weight"][-1] > weight["weight"][0]

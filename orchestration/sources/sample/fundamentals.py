@@ -1,7 +1,9 @@
 """The sample's quarterly income statements, point in time by report date.
 
 Each company listed through a calendar quarter reports it 20 to 45 days after the quarter
-ends, on a session; a few report late (after the next quarter's report is due), a few
+ends, on a session (a weekday before the history starts: a company listed on the first day
+has reported the four quarters before it, so its trailing twelve months are known from
+the start); a few report late (after the next quarter's report is due), a few
 quarters are never reported, and a few are restated months later (a second row with its
 own date). Revenue scales with the company's size; the margin is the company's own (small
 companies lower and more spread: about four in ten lose money over a year) plus a part
@@ -27,11 +29,14 @@ MARGIN_SPREAD = (0.09, 0.05)  # sd of a company's own margin at those caps
 CYCLE = 0.25  # margin per unit of the quarter's log return
 MARGIN_NOISE, MARGIN_PERSISTENCE = 0.025, 0.6
 RETURN_CLIP = 0.6
+LEAD_QUARTERS = 4  # quarters reported before the history starts
 
 
 def quarter_ends(sessions: np.ndarray) -> np.ndarray:
-    """The calendar quarter ends (datetime64[D]) inside the sessions' span."""
-    months = np.arange(sessions[0].astype("datetime64[M]"), sessions[-1].astype("datetime64[M]"))
+    """The calendar quarter ends (datetime64[D]) inside the sessions' span, after the
+    `LEAD_QUARTERS` before it and the one that starts the first of those."""
+    first = sessions[0].astype("datetime64[M]")
+    months = np.arange(first - 3 * (LEAD_QUARTERS + 1), sessions[-1].astype("datetime64[M]"))
     ends = months[(months.astype(int) % 12) % 3 == 2]
     return (ends + 1).astype("datetime64[D]") - 1
 
@@ -42,14 +47,15 @@ class QuarterlyReports:
     def __init__(self, sessions: np.ndarray, shares: np.ndarray) -> None:
         self.sessions = sessions
         self.period_ends = quarter_ends(sessions)
-        self.ends = np.searchsorted(sessions, self.period_ends, side="right") - 1
+        # The session each quarter's cap is read on: its last, or the first day for the
+        # quarters before the history (whose cap is the first day's, unchanged over them).
+        self.ends = np.maximum(np.searchsorted(sessions, self.period_ends, side="right") - 1, 0)
         self.shares = shares
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, block: slice, price: np.ndarray) -> None:
         """The caps of a block of companies (`price` split-adjusted, 0 while not listed) at
-        the end of each quarter they trade through, and their growth over it; the first
-        quarter end has no quarter start inside the history, so it is not reported."""
+        the end of each quarter they trade through, and their growth over it."""
         at_end = price[:, self.ends]
         company, previous = np.nonzero((at_end[:, 1:] > 0) & (at_end[:, :-1] > 0))
         quarter = previous + 1
@@ -91,9 +97,12 @@ class QuarterlyReports:
         n = len(self.sessions)
 
         def on_session(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            """The first session on or after each day, and whether the history has one."""
+            """The first session on or after each day (before the history: the first
+            weekday), and whether there is one by the last session."""
             index = np.searchsorted(self.sessions, days)
-            return self.sessions[np.minimum(index, n - 1)], index < n
+            before = np.busday_offset(days, 0, roll="forward")
+            on = np.where(index == 0, before, self.sessions[np.minimum(index, n - 1)])
+            return on.astype("datetime64[D]"), index < n
 
         first_report, first_known = on_session(period_end + delay)
         restatement, restatement_known = on_session(period_end + delay + restatement_delay)

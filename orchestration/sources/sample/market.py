@@ -28,6 +28,9 @@ MARKET_VOL = np.array([0.008, 0.006, 0.016, 0.008, 0.009, 0.008])
 SIZE_DRIFT = np.array([0.0, 0.0002, -0.0008, -0.0014, 0.0003, 0.0020])
 SIZE_VOL = np.array([0.004, 0.003, 0.006, 0.004, 0.005, 0.005])
 YIELD_DRIFT = np.array([0.0, 0.002, -0.015, 0.012, -0.03, -0.006])  # 2-year, points per day
+# The few mega caps' extra drift: they carry the index while small caps lag, and give
+# some of it back when small caps lead.
+MEGA_DRIFT = np.array([0.0, 0.0002, 0.0, 0.0010, 0.0, -0.0004])
 VOLUME_LEVEL = np.array([1.0, 0.9, 1.5, 1.0, 1.1, 1.3])
 IDIO_VOL_SCALE = np.array([1.0, 0.9, 1.35, 1.0, 1.05, 1.05])
 DURATION = np.array([[20, 60], [30, 100], [10, 40], [40, 110], [10, 25], [40, 90]])
@@ -98,6 +101,7 @@ class Factors:
     size: np.ndarray  # small minus large
     style: np.ndarray  # growth minus value
     sectors: np.ndarray  # sessions x sectors
+    mega: np.ndarray  # the mega caps' own drift
     idio_scale: np.ndarray  # multiplies every stock's own volatility
     volume: np.ndarray  # market-wide volume level
     small_surge: np.ndarray  # extra volume of small caps (and their ETFs)
@@ -204,6 +208,7 @@ def simulate_factors(
         size=size,
         style=style,
         sectors=sectors,
+        mega=MEGA_DRIFT[regime],
         idio_scale=IDIO_VOL_SCALE[regime],
         volume=volume,
         small_surge=small_surge,

@@ -26,6 +26,7 @@ EARNINGS_VOLUME = 2.5
 ANNOUNCE_LEAD_DAYS = 40  # an acquisition is announced this many sessions before delisting
 TAKEOVER_PREMIUM = (0.15, 0.45)
 MERGER_DAMPING = 0.15  # a target moves this fraction of its usual moves until it delists
+MEGA_CAPS = 5  # the largest companies of the first day, which follow the mega-cap factor
 ANNOUNCE_VOLUME = 6.0
 
 SPLIT_LAG_DAYS = 20  # from the price crossing its threshold to the split
@@ -106,13 +107,26 @@ def blocks(size: int) -> Iterator[slice]:
         yield slice(start, min(start + BLOCK, size))
 
 
+def mega_caps(u: Universe) -> np.ndarray:
+    """1.0 for the `MEGA_CAPS` largest companies listed from the first day, else 0.0."""
+    listed = np.flatnonzero(u.list_day == 0)
+    largest = listed[np.argsort(-u.log_cap[listed], kind="stable")[:MEGA_CAPS]]
+    loading = np.zeros(u.size)
+    loading[largest] = 1.0
+    return loading
+
+
 def total_return_paths(
     factors: Factors, u: Universe, n: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, Events, Events]:
     """Log price paths without corporate actions (companies x sessions), with the earnings
     days and the acquisition announcements."""
-    loadings = np.column_stack([u.beta, u.size_loading, u.style, np.eye(len(SECTORS))[u.sector]])
-    common = np.vstack([factors.market, factors.size, factors.style, factors.sectors.T])
+    loadings = np.column_stack(
+        [u.beta, u.size_loading, u.style, mega_caps(u), np.eye(len(SECTORS))[u.sector]]
+    )
+    common = np.vstack(
+        [factors.market, factors.size, factors.style, factors.mega, factors.sectors.T]
+    )
     paths = np.empty((u.size, n))
     for block in blocks(u.size):
         own = fat_tails(rng, (block.stop - block.start, n))

@@ -8,6 +8,7 @@ the rows its own fault oracle keeps. Rows are matched on each mart's key; floats
 """
 
 import math
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +31,11 @@ from tests.reference.regime import reference_regime
 from tests.reference.risk_appetite import reference_risk_appetite
 from tests.reference.rotation import reference_rotation
 from tests.reference.sector_breadth import reference_sector_breadth
+from tests.reference.signals import (
+    reference_signal_days,
+    reference_signal_events,
+    reference_signal_scorecard,
+)
 from tests.test_files_source import good_prices, write_dir
 
 SCHEMAS = {
@@ -53,6 +59,15 @@ SCHEMAS = {
 }  # fmt: skip
 
 Inputs = dict[str, pl.DataFrame]
+
+
+def signal_days(m: Inputs) -> pl.DataFrame:
+    """The reference `signal_days` of a market's inputs, computed once for the three marts."""
+    if "signal_days" not in m:
+        m["signal_days"] = reference_signal_days(m["prices"], m["members"], m["rates"])
+    return m["signal_days"]
+
+
 REFERENCES: dict[str, Callable[[Inputs], pl.DataFrame]] = {
     "marts.breadth_daily": lambda m: reference_breadth(m["prices"], m["members"]),
     "marts.sector_breadth_daily": lambda m: reference_sector_breadth(m["prices"], m["members"]),
@@ -72,6 +87,9 @@ REFERENCES: dict[str, Callable[[Inputs], pl.DataFrame]] = {
     "marts.earnings_daily": lambda m: reference_earnings(
         m["prices"], m["members"], m["fundamentals"]
     ),
+    "marts.signal_days": signal_days,
+    "marts.signal_events": lambda m: reference_signal_events(signal_days(m)),
+    "marts.signal_scorecard": lambda m: reference_signal_scorecard(signal_days(m)),
 }
 MARTS = {m.table: m for m in load_models() if m.layer == "marts"}
 CASES = [(table, column.name) for table, model in MARTS.items() for column in model.columns
@@ -194,3 +212,51 @@ def test_settings_used_are_recorded_with_the_materialization(tmp_path):
         "setting/near_high_threshold": "0.02",
         "setting/small_benchmark": "^RUT",
     }
+
+
+def test_the_edge_market_exercises_the_signal_edges(edge_warehouse):
+    """The comparisons above cover signals null on some dates and firings too close to the
+    end for a forward window (a 5-day window complete, the 63-day one not)."""
+    null_days, cut_short = read_only_query(
+        edge_warehouse,
+        "SELECT (SELECT count(DISTINCT signal) FROM marts.signal_days WHERE is_on IS NULL),"
+        " (SELECT count(*) FROM marts.signal_events"
+        "  WHERE fwd_spread_5d IS NOT NULL AND fwd_spread_63d IS NULL)",
+    )[0]
+    assert null_days >= 1 and cut_short >= 1
+
+
+SIGNAL_MARTS = ("marts.signal_days", "marts.signal_events", "marts.signal_scorecard")
+
+
+def test_signals_on_a_short_history_where_some_never_fire(tmp_path):
+    """The edge market cut to its first 100 trading dates: signals that never fire still
+    have their scorecard rows (no firings, null means), and every column agrees with the
+    reference."""
+    files = tmp_path / "short"
+    shutil.copytree(EDGE_MARKET, files)
+    prices = pl.read_csv(files / "prices.csv", schema_overrides=SCHEMAS["prices"])
+    cut = sorted(set(prices.filter(pl.col("ticker") == "^GSPC")["date"]))[99]
+    prices.filter(pl.col("date") <= cut).write_csv(files / "prices.csv")
+    warehouse = tmp_path / "short.duckdb"
+    materialize_into(warehouse, CAPGAP_SOURCE="files", CAPGAP_FILES_DIR=str(files))
+    inputs = {
+        name: pl.read_csv(files / f"{name}.csv", schema_overrides=schema)
+        for name, schema in SCHEMAS.items()
+    }
+    inputs["prices"] = kept_prices(
+        inputs["prices"], reference_exclusions(inputs["prices"], inputs["actions"])
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table in SIGNAL_MARTS:
+            key = list(MARTS[table].key)
+            got = pl.from_arrow(con.sql(f"SELECT * FROM {table}").to_arrow_table()).sort(key)
+            want = REFERENCES[table](inputs).sort(key)
+            assert got.columns == want.columns and got.height == want.height, table
+            for column in got.columns:
+                pairs = zip(got[column].to_list(), want[column].to_list(), strict=True)
+                assert all(_same(a, b) for a, b in pairs), f"{table}.{column}"
+        never = con.sql(
+            "SELECT signal FROM marts.signal_scorecard WHERE horizon = 5 AND days_on = 0"
+        ).fetchall()
+    assert len(never) >= 1

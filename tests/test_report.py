@@ -104,7 +104,7 @@ def test_the_asset_depends_on_every_mart_and_sits_in_reports():
     assert spec.group_name == "reports"
     marts = mart_models()
     assert {dep.asset_key for dep in spec.deps} == {dg.AssetKey(m.table.split(".")) for m in marts}
-    assert len(marts) == 12
+    assert len(marts) == 15
     assert spec.kinds == {"html", "duckdb"}
 
 
@@ -118,12 +118,12 @@ def test_the_asset_writes_the_latest_date_beside_the_warehouse(built: TapeBuild)
     assert Path(built.metadata["markdown_path"].value) == markdown
     text = markdown.read_text()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert len(images) == 7
+    assert len(images) == 8
     for image in images:
         assert image.startswith(f"tape-{latest}/") and image.endswith(".svg")
         assert (reports / image).read_text().startswith("<svg")
     inline = built.metadata["tape"].value
-    assert inline.count("](data:image/svg+xml;base64,") == 7
+    assert inline.count("](data:image/svg+xml;base64,") == 8
     assert inline.replace("](data:", "](").count(f"tape-{latest}/") == 0
 
 
@@ -132,7 +132,7 @@ def test_the_page_is_one_self_contained_file(built: TapeBuild):
     assert "<script" not in text
     assert re.findall(r"\b(?:src|href)\s*=", text) == []
     assert set(re.findall(r"https?://[^\s\"')]+", text)) == {"http://www.w3.org/2000/svg"}
-    assert text.count("<svg") == 7
+    assert text.count("<svg") == 8
     for svg in re.findall(r"<svg[^>]*>", text):
         assert int(re.search(r'data-points="(\d+)"', svg).group(1)) > 0
 
@@ -185,7 +185,7 @@ def test_an_earlier_date(built: TapeBuild, con, tmp_path: Path):
     report = write_tape(con, tmp_path, day)
     assert report.day == day
     assert report.html_path == tmp_path / f"tape-{day}.html"
-    assert report.markdown_path.exists() and len(report.chart_paths) == 7
+    assert report.markdown_path.exists() and len(report.chart_paths) == 8
     headline, regime = regime_row(built.warehouse, day)
     document = page(report.html_path)
     assert document.get_element_by_id("headline").text_content() == headline

@@ -71,6 +71,7 @@ def test_the_tape_renders_in_chromium(built: TapeBuild, screenshots: Path):
         page.screenshot(path=str(screenshot), full_page=True)
     assert errors == []
     assert [c["chart"] for c in charts] == [
+        "chart-firings",
         "chart-relative-strength",
         "chart-yield-vs-spread",
         "chart-pct-above-sma50",

@@ -48,6 +48,9 @@ MARTS = {
     "rate_sensitivity",
     "small_cap_movers",
     "market_regime",
+    "signal_days",
+    "signal_events",
+    "signal_scorecard",
 }
 VIEWS = sorted((PROJECT_ROOT / "sql" / "views").glob("*.sql"))
 

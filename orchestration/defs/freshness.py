@@ -6,6 +6,9 @@ the scheduled run after the close to finish. Holidays and weekends never make a 
 stale, since the calendar has no session then. The check `current_with_the_nyse` on
 each mart says so; the sensor `marts_freshness` evaluates it every 15 minutes without
 launching a run and records a result on the asset page whenever a mart's state changes.
+A mart whose rows are not one per trading date (the signal firings, dated by event, and the
+scorecard that summarises them) has no freshness of its own: it is as current as
+`marts.signal_days`, which it is built from.
 """
 
 import json
@@ -14,13 +17,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from orchestration.defs.assets.transform import mart_asset_keys
 from orchestration.defs.schedules import AFTER_CLOSE
+from orchestration.warehouse.contracts import mart_models
 from orchestration.warehouse.trading_calendar import latest_closed_session
 
 CHECK_NAME = "current_with_the_nyse"
 GRACE = AFTER_CLOSE + timedelta(hours=2)
-MART_KEYS = mart_asset_keys()
+MART_KEYS = [dg.AssetKey(m.table.split(".")) for m in mart_models() if m.calendar_dated]
 
 
 @dataclass(frozen=True)

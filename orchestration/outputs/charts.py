@@ -44,6 +44,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
 FONT_SIZE = 11
 TITLE_SIZE = 13
 CHAR_WIDTH = 0.6 * FONT_SIZE  # a rough width of one character, for layout only
+BOLD_WIDTH = 1.15  # how much wider the bold point labels are
 TEXT = "#222"
 MUTED = "#666"
 GRID = "#e6e6e6"
@@ -85,7 +86,10 @@ def _axis_label(content: str, x: float, middle: float, degrees: int) -> str:
 
 
 def _text_width(content: str, size: float = FONT_SIZE) -> float:
-    return len(content) * 0.6 * size
+    """A generous estimate of a text's rendered width: capitals and digits are wider than
+    the average character (`MDY` is about 24 px at 11 px, not 20)."""
+    wide = sum(1 for character in content if character.isupper() or character.isdigit())
+    return (len(content) * 0.6 + wide * 0.14) * size
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -251,6 +255,16 @@ def _value_axis(ticks: list[float], scale: _Scale, x: float, anchor: str) -> lis
     ]
 
 
+def _value_grid(ticks: list[float], scale: _Scale, left: float, right: float) -> list[str]:
+    """A horizontal grid line at each tick, labelled on the left."""
+    lines = [
+        f'<line x1="{_num(left)}" y1="{_num(scale(t))}" x2="{_num(right)}" y2="{_num(scale(t))}" '
+        f'stroke="{GRID}"/>'
+        for t in ticks
+    ]
+    return lines + _value_axis(ticks, scale, left, "end")
+
+
 def _axis_room(ticks: Sequence[float], label: str) -> float:
     """The margin an axis needs: its widest tick label, and its rotated label if any."""
     widest = max((_text_width(text) for text in _tick_labels(ticks)), default=0.0)
@@ -316,12 +330,7 @@ def line_chart(
         first, last = first - timedelta(days=1), last + timedelta(days=1)
     x_scale = _Scale(first.toordinal(), last.toordinal(), left, right)
     left_scale = _Scale(left_ticks[0], left_ticks[-1], bottom, top)
-    for tick in left_ticks:
-        y = _num(left_scale(tick))
-        parts.append(
-            f'<line x1="{_num(left)}" y1="{y}" x2="{_num(right)}" y2="{y}" stroke="{GRID}"/>'
-        )
-    parts += _value_axis(left_ticks, left_scale, left, "end")
+    parts += _value_grid(left_ticks, left_scale, left, right)
     for value in reference_lines:
         y = _num(left_scale(value))
         parts.append(
@@ -360,6 +369,72 @@ def line_chart(
     return "\n".join(parts)
 
 
+def strip_chart(
+    title: str,
+    groups: Mapping[str, Sequence[float | None]],
+    *,
+    y_label: str = "",
+    reference: float | None = None,
+    reference_label: str = "",
+    width: int = 640,
+    height: int = 300,
+) -> str:
+    """One column per group: a dot for each of its values, a bar at their mean and its count
+    below; with `reference`, a dashed line across at that value (named in the legend)."""
+    cleaned = {name: [v for v in values if _defined(v)] for name, values in groups.items()}
+    count = sum(len(values) for values in cleaned.values())
+    parts = _svg_open(title, width, height, count, "strip")
+    legend_entries = [(reference_label, AXIS, True)] if reference_label else []
+    legend, legend_height = _legend(legend_entries, 10, 38, width - 20)
+    parts += legend
+    top, bottom, right = 38 + legend_height + 4, height - 58.0, width - 16.0
+    values = [v for group in cleaned.values() for v in group]
+    if not values:
+        _no_data(parts, 56.0, top, right, bottom)
+        parts.append("</svg>")
+        return "\n".join(parts)
+    span = [*values, reference] if _defined(reference) else values
+    ticks = nice_ticks(min(span), max(span), 6)
+    left = _axis_room(ticks, y_label)
+    y_scale = _Scale(ticks[0], ticks[-1], bottom, top)
+    parts += _value_grid(ticks, y_scale, left, right)
+    if y_label:
+        parts.append(_axis_label(y_label, 14, (top + bottom) / 2, -90))
+    if _defined(reference):
+        y = _num(y_scale(reference))
+        parts.append(
+            f'<line class="reference" x1="{_num(left)}" y1="{y}" x2="{_num(right)}" y2="{y}" '
+            f'stroke="{AXIS}" stroke-dasharray="4 3"/>'
+        )
+    column = (right - left) / max(len(cleaned), 1)
+    for index, (name, group) in enumerate(cleaned.items()):
+        middle, colour = left + column * (index + 0.5), PALETTE[index % len(PALETTE)]
+        parts.append(f'<g data-series="{escape(name)}">')
+        spread = min(column * 0.3, 14.0)
+        for k, value in enumerate(group):
+            x = middle + spread * ((k % 5) - 2) / 2
+            parts.append(
+                f'<circle class="point" cx="{_num(x)}" cy="{_num(y_scale(value))}" r="2.5" '
+                f'fill="{colour}" fill-opacity="0.75"/>'
+            )
+        if group:
+            y = _num(y_scale(sum(group) / len(group)))
+            parts.append(
+                f'<line class="mean" x1="{_num(middle - spread - 4)}" y1="{y}" '
+                f'x2="{_num(middle + spread + 4)}" y2="{y}" stroke="{TEXT}" stroke-width="2.5"/>'
+            )
+        parts.append("</g>")
+        parts.append(_text(middle, bottom + 16, name, text_anchor="middle", fill=TEXT))
+        count_label = f"n={len(group)}"
+        parts.append(_text(middle, bottom + 30, count_label, text_anchor="middle", fill=MUTED))
+    parts.append(
+        f'<line x1="{_num(left)}" y1="{_num(bottom)}" x2="{_num(right)}" y2="{_num(bottom)}" '
+        f'stroke="{AXIS}"/>'
+    )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
 Box = tuple[float, float, float, float]  # left, top, right, bottom
 
 
@@ -369,16 +444,16 @@ def _place_label(
     """Where to write a point's label (x, y, anchor, and its box when it sits away from the
     point and needs a leader line): the nearest spot around the point, on growing rings,
     that overlaps nothing placed before and stays in the plot; beside the point if none."""
-    width, height = _text_width(label), FONT_SIZE
+    width, height = _text_width(label) * BOLD_WIDTH + 2, FONT_SIZE
     left, top, right, bottom = bounds
     directions = [(1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (1, 1), (-1, -1), (-1, 1)]
-    for distance in (7, 16, 28, 42):
+    for distance in (7, 16, 28, 42, 58, 76, 96):
         for dx, dy in directions:
             anchor = "start" if dx > 0 else "end" if dx < 0 else "middle"
             lx = x + dx * distance
             baseline = y + 4 + dy * (distance + (height / 2 if dx == 0 else 0))
             box_left = lx - (width if anchor == "end" else width / 2 if anchor == "middle" else 0)
-            box = (box_left, baseline - height + 1, box_left + width, baseline + 2)
+            box = (box_left, baseline - height - 1, box_left + width, baseline + 4)
             inside = box[0] >= left and box[2] <= right and box[1] >= top and box[3] <= bottom
             clear = all(
                 box[2] <= o[0] or box[0] >= o[2] or box[3] <= o[1] or box[1] >= o[3] for o in taken
@@ -462,12 +537,7 @@ def scatter_with_tails(
                 fill=MUTED,
             )
         )
-    for tick in y_ticks:
-        y = _num(y_scale(tick))
-        parts.append(
-            f'<line x1="{_num(left)}" y1="{y}" x2="{_num(right)}" y2="{y}" stroke="{GRID}"/>'
-        )
-    parts += _value_axis(y_ticks, y_scale, left, "end")
+    parts += _value_grid(y_ticks, y_scale, left, right)
     if center is not None:
         px, py = _num(x_scale(center[0])), _num(y_scale(center[1]))
         parts.append(

@@ -73,6 +73,8 @@ class Model:
     scope_sql: str | None = None
     plots: tuple[Plot, ...] = ()
     rebuild_downstream_from: str | None = None
+    # One row on every trading date: its latest date says how current it is.
+    calendar_dated: bool = True
 
     @property
     def table(self) -> str:
@@ -111,6 +113,8 @@ def _load(contract_path: Path) -> Model:
         scope_sql=scope_path.read_text() if scope_path.exists() else None,
         plots=tuple(Plot.from_contract(p) for p in contract.get("plots", ())),
         rebuild_downstream_from=contract.get("rebuild_downstream_from"),
+        calendar_dated=bool(contract.get("date_column", "date"))
+        and contract.get("calendar_dated", True),
     )
 
 

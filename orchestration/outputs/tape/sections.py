@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.outputs.charts import line_chart, scatter_with_tails
+from orchestration.outputs.charts import line_chart, scatter_with_tails, strip_chart
 from orchestration.outputs.tape.formatting import (
     Cell,
     fmt_bp,
@@ -34,6 +34,24 @@ HORIZONS = (1, 5, 21, 63)
 SMALL = "Russell 2000"
 LARGE = "S&P 500"
 QUADRANT_ORDER = ("leading", "improving", "weakening", "lagging")
+EVIDENCE_HORIZONS = (5, 21, 63)
+WATCH_SIGNALS = {
+    "rate_relief": "Rate relief",
+    "breadth_breakout": "Breadth breakout",
+    "liquidity_returning": "Liquidity returning",
+    "flight_to_safety": "Flight to safety",
+    "zweig_thrust_small": f"Zweig thrust, {SMALL}",
+    "zweig_thrust_large": f"Zweig thrust, {LARGE}",
+}
+SHORT_LABELS = {
+    "rate_relief": "rate relief",
+    "breadth_breakout": "breadth breakout",
+    "liquidity_returning": "liquidity",
+    "flight_to_safety": "flight to safety",
+    "zweig_thrust_small": "Zweig, R2000",
+    "zweig_thrust_large": "Zweig, S&P 500",
+}
+REGIME_SIGNAL = "regime:"
 
 Row = dict[str, object]
 
@@ -80,6 +98,7 @@ class Tape:
     rotation: Table
     movers: Table
     whys: Table
+    evidence: Table
     charts: dict[str, Chart] = field(default_factory=dict)
 
 
@@ -200,8 +219,8 @@ def coverage_lines(breadth: list[Row], floor: float) -> list[str]:
     return lines
 
 
-def signals_table(regime: Row, rules: Rules) -> Table:
-    """The three watch signals: state, inputs and when each fires."""
+def signals_table(regime: Row, rules: Rules, evidence: Evidence) -> Table:
+    """The three watch signals: state, inputs, when each fires and what followed before."""
     days = regime.get("small_etf_high_volume_days_5d")
     signal_rows = [
         [
@@ -233,7 +252,87 @@ def signals_table(regime: Row, rules: Rules) -> Table:
             Cell(rules.liquidity_returning),
         ],
     ]
-    return Table("signals", ["signal", "state", "inputs", "fires when"], signal_rows, "llll")
+    for row, signal in zip(
+        signal_rows, ("rate_relief", "breadth_breakout", "liquidity_returning"), strict=True
+    ):
+        row.append(followed(evidence.get((signal, 21), {})))
+    return Table(
+        "signals",
+        ["signal", "state", "inputs", "fires when", "after it fired (21 days)"],
+        signal_rows,
+        "lllll",
+        note=f"{FOLLOWED_NOTE} Each signal's full record is in the table below.",
+    )
+
+
+Evidence = dict[tuple[str, int], Row]
+FOLLOWED_NOTE = (
+    "After a firing (a date the signal turned on): the mean small-minus-large spread of "
+    "the benchmarks over the next trading dates, the share of firings after which small "
+    "caps did better, and how many firings (n). Over the whole stored history, in sample, "
+    "with overlapping windows and few firings: read each figure with its n."
+)
+
+
+def evidence_by_signal(evidence_rows: list[Row]) -> Evidence:
+    """The scorecard's rows by (signal, horizon)."""
+    return {(row["signal"], row["horizon"]): row for row in evidence_rows}
+
+
+def followed(row: Row) -> Cell:
+    """What followed a signal's firings at one horizon: mean, hit rate and count."""
+    firings = row.get("firings") or 0
+    if not firings:
+        return Cell("never fired" if row.get("last_firing") is None else "no window yet", "muted")
+    mean = row["mean_fwd_spread"]
+    return signed(
+        mean,
+        f"{fmt_points(_pp(mean), 2)}, {fmt_share(row['hit_rate_pct'], 0)} up (n={firings})",
+    )
+
+
+def evidence_table(evidence: Evidence, rules: Rules) -> Table:
+    """Every signal and regime: on today, and what followed its firings at each horizon,
+    with the base rate over every date last."""
+    labels = {
+        **WATCH_SIGNALS,
+        **{
+            signal: f"Regime: {rules.regime(signal[len(REGIME_SIGNAL) :])[0]}"
+            for signal, _ in evidence
+            if signal.startswith(REGIME_SIGNAL)
+        },
+    }
+    table_rows = []
+    for signal, label in labels.items():
+        if (signal, EVIDENCE_HORIZONS[0]) not in evidence:
+            continue
+        today = evidence[(signal, EVIDENCE_HORIZONS[0])]["is_on"]
+        table_rows.append(
+            [Cell(label), fmt_flag(today)]
+            + [followed(evidence[(signal, h)]) for h in EVIDENCE_HORIZONS]
+        )
+    if evidence:
+        bases = [
+            next(row["base_mean_fwd_spread"] for (_, h), row in evidence.items() if h == horizon)
+            for horizon in EVIDENCE_HORIZONS
+        ]
+        table_rows.append(
+            [Cell("Every date (base rate)"), Cell("")]
+            + [signed(base, fmt_points(_pp(base), 2)) for base in bases]
+        )
+    return Table(
+        "evidence",
+        ["signal", "today", *(f"after {h} days" for h in EVIDENCE_HORIZONS)],
+        table_rows,
+        "llrrr",
+        note=f"{FOLLOWED_NOTE} The base rate is the same spread over every date "
+        "(marts.signal_scorecard; each firing in marts.signal_events).",
+    )
+
+
+def _pp(value: float | None) -> float | None:
+    """A fraction in percentage points."""
+    return None if missing(value) else 100 * value
 
 
 NO_FUNDAMENTALS = "n/a: the warehouse holds no fundamentals (raw.fundamentals is empty)"
@@ -558,6 +657,32 @@ def charts(history: list[Row], trails: list[Row], rules: Rules) -> dict[str, Cha
     return {chart.slug: chart for chart in made}
 
 
+def firings_chart(firings: list[Row], evidence: Evidence) -> dict[str, Chart]:
+    """The 21-day spread after each past firing of the watch signals and thrusts, by slug."""
+    spreads: dict[str, list[float | None]] = {label: [] for label in SHORT_LABELS.values()}
+    for row in firings:
+        if row["signal"] in SHORT_LABELS:
+            spreads[SHORT_LABELS[row["signal"]]].append(_pp(row["fwd_spread_21d"]))
+    base = next((row["base_mean_fwd_spread"] for (_, h), row in evidence.items() if h == 21), None)
+    chart = Chart(
+        "firings",
+        "What followed each firing",
+        f"The {SMALL} minus {LARGE} return over the 21 trading dates after each past firing "
+        "(a dot each; the bar is their mean), against that spread over every date (dashed). "
+        "In sample, windows overlap, and n is small: a description of the past, not a forecast.",
+        strip_chart(
+            "Small minus large, 21 days after each firing",
+            spreads,
+            y_label="pp",
+            reference=_pp(base),
+            reference_label="every date (base rate)",
+            width=760,
+            height=320,
+        ),
+    )
+    return {chart.slug: chart}
+
+
 def build_tape(con: duckdb.DuckDBPyConnection, day: date | None = None) -> Tape:
     """Query the marts for the report date (the latest when `day` is None)."""
     day = report_date(con, day)
@@ -569,6 +694,7 @@ def build_tape(con: duckdb.DuckDBPyConnection, day: date | None = None) -> Tape:
     trails = rows(con, "rotation", report_date=day, tail_sessions=TAIL_SESSIONS)
     breadth = rows(con, "breadth", report_date=day)
     (whys,) = rows(con, "whys", report_date=day)
+    evidence = evidence_by_signal(rows(con, "evidence", report_date=day))
     label, meaning = rules.regime(regime["regime"])
     return Tape(
         day=day,
@@ -579,11 +705,12 @@ def build_tape(con: duckdb.DuckDBPyConnection, day: date | None = None) -> Tape:
         summary=coverage_lines(breadth, rules.coverage_floor_pct)
         + summary_lines(divergence, sensitivity),
         returns=returns_table(divergence),
-        signals=signals_table(regime, rules),
+        signals=signals_table(regime, rules, evidence),
         breadth=breadth_table(breadth),
         sectors=sectors_table(rows(con, "sector_breadth", report_date=day)),
         rotation=rotation_table([row for row in trails if row["date"] == day]),
         movers=movers_table(rows(con, "movers", report_date=day), rules),
         whys=whys_table(whys, sensitivity, regime),
-        charts=charts(history, trails, rules),
+        evidence=evidence_table(evidence, rules),
+        charts={**charts(history, trails, rules), **firings_chart(rows(con, "firings"), evidence)},
     )

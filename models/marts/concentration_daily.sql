@@ -52,34 +52,34 @@ drifted AS (
         AND snapshot_weights.as_of = snapshot_in_force.as_of
 ),
 
+-- Each day's sum of the drifted weights, to renormalize by.
+drifted_totals AS (
+    SELECT universe, date, sum(drifted_weight::DECIMAL(38, 18)) AS total
+    FROM drifted
+    GROUP BY universe, date
+),
+
 weights AS (
     SELECT
-        universe,
-        date,
-        ticker,
-        ret_1d,
-        100 * drifted_weight / sum(drifted_weight::DECIMAL(38, 18)) OVER (
-            PARTITION BY universe, date
-        )::DOUBLE AS weight_pct
+        drifted.universe,
+        drifted.date,
+        drifted.ticker,
+        drifted.ret_1d,
+        100 * drifted.drifted_weight / drifted_totals.total::DOUBLE AS weight_pct
     FROM drifted
+    JOIN drifted_totals USING (universe, date)
 ),
 
-ranked_weights AS (
-    SELECT
-        *,
-        row_number() OVER (PARTITION BY universe, date ORDER BY weight_pct DESC, ticker)
-            AS weight_rank
-    FROM weights
-),
-
+-- The 10 largest weights of each day: their sum does not depend on how ties are broken.
 day_weights AS (
     SELECT
         universe,
         date,
         count(*) AS members_weighted,
-        sum(weight_pct::DECIMAL(38, 18)) FILTER (WHERE weight_rank <= 10)::DOUBLE
-            AS top10_weight_pct
-    FROM ranked_weights
+        list_sum(
+            list_transform(max(weight_pct, 10), lambda weight: weight::DECIMAL(38, 18))
+        )::DOUBLE AS top10_weight_pct
+    FROM weights
     GROUP BY universe, date
 ),
 
@@ -100,26 +100,36 @@ returns_on_prior_weights AS (
     WHERE today.ret_1d IS NOT NULL
 ),
 
-renormalized AS (
-    SELECT
-        *,
-        prior_weight / sum(prior_weight::DECIMAL(38, 18)) OVER (
-            PARTITION BY universe, date
-        )::DOUBLE AS return_weight,
-        row_number() OVER (PARTITION BY universe, date ORDER BY prior_weight DESC, ticker)
-            AS prior_rank
+prior_totals AS (
+    SELECT universe, date, sum(prior_weight::DECIMAL(38, 18)) AS total
     FROM returns_on_prior_weights
+    GROUP BY universe, date
 ),
 
+-- Each member's part of the cap-weighted return: its renormalized prior weight times its
+-- return.
+return_parts AS (
+    SELECT
+        returns.universe,
+        returns.date,
+        returns.ticker,
+        returns.ret_1d,
+        returns.prior_weight,
+        (returns.prior_weight / prior_totals.total::DOUBLE * returns.ret_1d)::DECIMAL(38, 18)
+            AS part
+    FROM returns_on_prior_weights AS returns
+    JOIN prior_totals USING (universe, date)
+),
+
+-- The top 10 by prior weight take ties by ticker: the smallest (-weight, ticker) first.
 day_returns AS (
     SELECT
         universe,
         date,
-        sum((return_weight * ret_1d)::DECIMAL(38, 18))::DOUBLE AS cap_weighted_ret_1d,
+        sum(part)::DOUBLE AS cap_weighted_ret_1d,
         (sum(ret_1d::DECIMAL(38, 18)) / count(*))::DOUBLE AS equal_weighted_ret_1d,
-        sum((return_weight * ret_1d)::DECIMAL(38, 18)) FILTER (WHERE prior_rank <= 10)::DOUBLE
-            AS top10_part_1d
-    FROM renormalized
+        list_sum(min_by(part, (-prior_weight, ticker), 10))::DOUBLE AS top10_part_1d
+    FROM return_parts
     GROUP BY universe, date
 ),
 

@@ -275,13 +275,9 @@ def _versions_by_period(
 ) -> dict[tuple[date, date], tuple[Version, ...]]:
     """Quarterly facts' versions by period, with the fourth quarters derived from the years
     when `fourth_quarters` (not for a ratio like earnings per share, which does not add)."""
-    grouped: dict[tuple[date, date], list[Fact]] = {}
-    for fact in facts:
-        if fact.start is not None:
-            grouped.setdefault((fact.start, fact.end), []).append(fact)
     return {
         (quarter.start, quarter.end): quarter.versions
-        for quarter in _quarters([f for group in grouped.values() for f in group], fourth_quarters)
+        for quarter in _quarters(list(facts), fourth_quarters)
     }
 
 

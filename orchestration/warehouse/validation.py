@@ -5,12 +5,14 @@ a severity (`error` blocks what depends on the table, `warn` is only reported), 
 expectation (`expect` and its arguments) and the frame it looks at: either `columns`, SQL
 expressions evaluated on the table's rows under check, or a `query` whose result is
 checked. DuckDB computes the frame; GX validates it as a pandas dataframe batch (its SQL
-datasource over duckdb_engine fails). GX is imported on first
-use only: it takes seconds, and the definitions must load fast.
+datasource over duckdb_engine fails), each frame against a suite built for it, through one
+ephemeral GX context kept for the process. GX is imported on first use only: it takes
+seconds, and the definitions must load fast.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 from dataclasses import dataclass, field, replace
@@ -106,29 +108,38 @@ def _frame_sql(
     return f"SELECT {ROW_ID}, {selected} FROM {numbered} AS checked WHERE {where}"
 
 
-def _validate(frame: Any, checks: list[Check], suite_name: str) -> list[dict[str, Any]]:
+@functools.cache
+def _dataframe_batches() -> Any:
+    """The batch definition every frame is validated through: one ephemeral GX context
+    with one pandas dataframe asset, built on first use and kept for the process."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return (
+        context.data_sources.add_pandas("capgap")
+        .add_dataframe_asset("rows under check")
+        .add_batch_definition_whole_dataframe("whole frame")
+    )
+
+
+def _validate(frame: Any, checks: list[Check], suite_name: str) -> list[dict[str, Any]]:
+    import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (
-        context.data_sources.add_pandas("capgap")
-        .add_dataframe_asset(suite_name)
-        .add_batch_definition_whole_dataframe("rows under check")
-    )
-    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-    for check in checks:
-        config = ExpectationConfiguration(
+    batch = _dataframe_batches().get_batch(batch_parameters={"dataframe": frame})
+    expectations = [
+        ExpectationConfiguration(
             type=check.expect, kwargs=check.arguments, meta={"check": check.name}
-        )
-        suite.add_expectation(config.to_domain_obj())
-    validation = gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
-    result = validation.run(
-        batch_parameters={"dataframe": frame},
+        ).to_domain_obj()
+        for check in checks
+    ]
+    suite = gx.ExpectationSuite(name=suite_name, expectations=expectations)
+    result = batch.validate(
+        suite,
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
     )
     by_check = {r.expectation_config.meta["check"]: r.to_json_dict() for r in result.results}

@@ -119,18 +119,26 @@ def _not_stored(
     nothing (a source's overlap, a file delivered again), so it is not screened again.
     """
     key = raw_contracts()[table].key
+    keys = ", ".join(key)
     same = " AND ".join(
         [f"stored.{k} = incoming.{k}" for k in key]
         + [f"stored.{c} IS NOT DISTINCT FROM incoming.{c}" for c in given_columns(table, absent)]
     )
+    shared = " AND ".join(f"shared_keys.{k} = incoming.{k}" for k in key)
     con.register(INCOMING, frame.to_arrow())
     try:
         kept = con.sql(
             f"""
-            SELECT * EXCLUDE (copies)
-            FROM (SELECT *, count(*) OVER (PARTITION BY {", ".join(key)}) AS copies
-                  FROM {INCOMING}) AS incoming
-            WHERE copies > 1 OR NOT EXISTS (SELECT 1 FROM raw.{table} AS stored WHERE {same})
+            WITH shared_keys AS (
+                SELECT {keys} FROM {INCOMING} GROUP BY ALL HAVING count(*) > 1
+            ),
+            stored_exactly AS (
+                SELECT {", ".join(f"incoming.{k}" for k in key)}
+                FROM {INCOMING} AS incoming
+                JOIN raw.{table} AS stored ON {same}
+                ANTI JOIN shared_keys ON {shared}
+            )
+            SELECT * FROM {INCOMING} ANTI JOIN stored_exactly USING ({keys})
             """
         ).pl()
     finally:

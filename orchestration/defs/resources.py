@@ -123,7 +123,8 @@ class MarketSource(dg.ConfigurableResource):
     User-Agent it sends (the SEC asks for one with a contact).
 
     `files_reload` makes the `files` directory the truth again: the raw rows it no longer
-    has are removed (and what was built from them rebuilt)."""
+    has are removed (and what was built from them rebuilt). `sample_cache` is where the
+    drawn sample market is kept between runs (empty: drawn every run)."""
 
     kind: str = "sample"
     files_dir: str = ""
@@ -133,6 +134,7 @@ class MarketSource(dg.ConfigurableResource):
     sample_seed: int = 42
     sample_end: str = "2026-11-20"
     sample_through: str = ""
+    sample_cache: str = ""
     yahoo_history_start: str = ""
     sp500_url: str = SP500_URL
     ishares_url: str = PRODUCT_DATA_URL
@@ -163,6 +165,7 @@ class MarketSource(dg.ConfigurableResource):
                 seed=self.sample_seed,
                 end=date.fromisoformat(self.sample_end),
                 through=date.fromisoformat(self.sample_through) if self.sample_through else None,
+                cache_dir=Path(self.sample_cache) if self.sample_cache else None,
             )
         if self.kind == "files":
             from orchestration.sources.files import FilesSource

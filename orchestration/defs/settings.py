@@ -108,6 +108,8 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, object
             sample_seed=_whole_number(env, "CAPGAP_SAMPLE_SEED", sample.sample_seed, least=0),
             sample_end=_date(env, "CAPGAP_SAMPLE_END", sample.sample_end),
             sample_through=_date(env, "CAPGAP_SAMPLE_THROUGH", sample.sample_through),
+            sample_cache=env.get("CAPGAP_SAMPLE_CACHE", "").strip()
+            or str(Path(warehouse).parent / "sample-cache"),
             yahoo_history_start=_date(env, "CAPGAP_YAHOO_START", ""),
             **{
                 field: env.get(variable, "").strip() or getattr(sample, field)

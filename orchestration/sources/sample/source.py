@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -389,6 +390,7 @@ class SampleSource:
         seed: int = 42,
         end: date = DEFAULT_END,
         through: date | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         if members < MIN_MEMBERS or years < 1:
             raise ValueError(
@@ -400,6 +402,18 @@ class SampleSource:
         self.seed = seed
         self.end = end
         self.through = through
+        self.cache_dir = cache_dir
+        self._market: SampleMarket | None = None
+
+    def market(self) -> SampleMarket:
+        """The whole drawn market, drawn (or read from `cache_dir`) once per source."""
+        if self._market is None:
+            from orchestration.sources.sample.cache import cached_market
+
+            self._market = cached_market(
+                self.cache_dir, self.members, self.years, self.seed, self.end
+            )
+        return self._market
 
     def fetch(self, request: FetchRequest) -> RawBatch:
         """What was known on min(end, through, today), only what the request lacks.
@@ -410,7 +424,7 @@ class SampleSource:
         actions tables come whole, and the warehouse's merge keeps re-loading idempotent.
         """
         started = time.perf_counter()
-        market = generate(self.members, self.years, self.seed, self.end)
+        market = self.market()
         cutoff = min(self.end, request.today, self.through or self.end)
         if cutoff < self.end:
             market = as_of(market, cutoff)

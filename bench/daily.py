@@ -76,14 +76,20 @@ def worker() -> dict[str, object]:
 
 
 def measure(warehouse: Path, members: int, years: int, through: date) -> DailyRun:
-    """One run of the job in a subprocess, through `through`, into `warehouse`."""
-    env = {
-        **os.environ,
-        "CAPGAP_WAREHOUSE": str(warehouse),
-        "CAPGAP_SAMPLE_MEMBERS": str(members),
-        "CAPGAP_SAMPLE_YEARS": str(years),
-        "CAPGAP_SAMPLE_THROUGH": through.isoformat(),
-    }
+    """One run of the job on the sample source in a subprocess, through `through`, into
+    `warehouse`."""
+    return measure_run(
+        warehouse,
+        CAPGAP_SAMPLE_MEMBERS=str(members),
+        CAPGAP_SAMPLE_YEARS=str(years),
+        CAPGAP_SAMPLE_THROUGH=through.isoformat(),
+    )
+
+
+def measure_run(warehouse: Path, **settings: str) -> DailyRun:
+    """One run of the job in a subprocess into `warehouse`, configured by the CAPGAP_*
+    `settings`."""
+    env = {**os.environ, "CAPGAP_WAREHOUSE": str(warehouse), **settings}
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bench.daily"],
@@ -96,18 +102,13 @@ def measure(warehouse: Path, members: int, years: int, through: date) -> DailyRu
     process_seconds = time.perf_counter() - started
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise RuntimeError(f"daily_refresh through {through} failed: {tail}")
+        raise RuntimeError(f"daily_refresh with {settings} failed: {tail}")
     measured = json.loads(done.stdout.strip().splitlines()[-1])
     return DailyRun(process_seconds=process_seconds, **measured)
 
 
-def daily_report(workdir: Path, label: str, members: int, years: int) -> list[str]:
-    """A full build, then one more day: a table per step and the whole runs' figures."""
-    before, last = last_two_sessions()
-    warehouse = workdir / f"daily_{label}.duckdb"
-    full = measure(warehouse, members, years, before)
-    day = measure(warehouse, members, years, last)
-    warehouse.unlink()
+def step_table(full: DailyRun, day: DailyRun) -> list[str]:
+    """The seconds of each step in a full build and in the run of one more day."""
     rows = [["step", "full s", "one day s", "full/day"]]
     for step, seconds in full.step_seconds.items():
         took = day.step_seconds.get(step, float("nan"))
@@ -121,19 +122,28 @@ def daily_report(workdir: Path, label: str, members: int, years: int) -> list[st
         ]
     )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    table = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+
+
+def daily_report(workdir: Path, label: str, members: int, years: int) -> list[str]:
+    """A full build, then one more day: a table per step and the whole runs' figures."""
+    before, last = last_two_sessions()
+    warehouse = workdir / f"daily_{label}.duckdb"
+    full = measure(warehouse, members, years, before)
+    day = measure(warehouse, members, years, last)
+    warehouse.unlink()
     return [
         f"daily run, {label} ({members} x {years}y): full build through {before}, then "
         f"the run of {last}",
-        *table,
+        *step_table(full, day),
         f"full build: {full.process_seconds:.1f} s wall for the process "
         f"(Python and Dagster start included), peak RSS {full.peak_rss_mib:,.0f} MiB",
         f"one day:    {day.process_seconds:.1f} s wall for the process, "
         f"peak RSS {day.peak_rss_mib:,.0f} MiB",
         f"targets: one day >= 20x faster than the full build: "
-        f"{full.job_seconds / day.job_seconds:.1f}x; the daily run under 10 s: "
-        f"{day.process_seconds:.1f} s (job {day.job_seconds:.1f} s); a full build's peak "
-        f"under 2,048 MiB: {full.peak_rss_mib:,.0f} MiB",
+        f"{full.job_seconds / day.job_seconds:.1f}x; the daily run's job under 10 s: "
+        f"{day.job_seconds:.1f} s (the process {day.process_seconds:.1f} s); a full build's "
+        f"peak under 2,048 MiB: {full.peak_rss_mib:,.0f} MiB",
     ]
 
 

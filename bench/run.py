@@ -32,6 +32,7 @@ import polars as pl
 
 from bench import breadth_pandas, breadth_polars
 from bench.daily import daily_report, peak_rss_mib, status_mib
+from bench.files_daily import files_report
 from orchestration.defs.resources import IndicatorSettings
 from orchestration.paths import DDL_DIR, PROJECT_ROOT
 from orchestration.sources.base import FetchRequest
@@ -488,6 +489,10 @@ def main(sizes: tuple[Size, ...] = SIZES) -> None:
             print(f"... daily run, {size.label}", flush=True)
             print()
             print("\n".join(daily_report(Path(workdir), size.label, size.members, size.years)))
+        files = SIZES[0]
+        print(f"... files source's evening run, {files.label}", flush=True)
+        print()
+        print("\n".join(files_report(Path(workdir), files.label, files.members, files.years)))
 
 
 if __name__ == "__main__":

@@ -30,26 +30,37 @@ snapshot_in_force AS (
         AND calendar.date >= snapshots.as_of
 ),
 
-snapshot_weights AS (
+-- Each snapshot's weights with the close on its date (a few hundred thousand rows,
+-- materialized so the member-days below join to it, not it to them).
+snapshot_weights AS MATERIALIZED (
     SELECT weights.universe, weights.ticker, weights.as_of, weights.weight, series.close
     FROM raw.index_weights AS weights
     JOIN staging.price_series AS series
         ON series.ticker = weights.ticker AND series.date = weights.as_of
 ),
 
-drifted AS (
+-- Each member-day with the snapshot in force on it.
+member_days AS MATERIALIZED (
     SELECT
         members.universe,
         members.date,
         members.ticker,
+        members.close,
         members.ret_1d,
-        snapshot_weights.weight * members.close / snapshot_weights.close AS drifted_weight
+        snapshot_in_force.as_of
     FROM staging.member_prices AS members
     JOIN snapshot_in_force USING (universe, date)
-    JOIN snapshot_weights
-        ON snapshot_weights.universe = members.universe
-        AND snapshot_weights.ticker = members.ticker
-        AND snapshot_weights.as_of = snapshot_in_force.as_of
+),
+
+drifted AS (
+    SELECT
+        member_days.universe,
+        member_days.date,
+        member_days.ticker,
+        member_days.ret_1d,
+        snapshot_weights.weight * member_days.close / snapshot_weights.close AS drifted_weight
+    FROM member_days
+    JOIN snapshot_weights USING (universe, ticker, as_of)
 ),
 
 -- Each day's sum of the drifted weights, to renormalize by.
@@ -83,6 +94,16 @@ day_weights AS (
     GROUP BY universe, date
 ),
 
+-- Each member's weight on its previous weighted day.
+weights_with_prior AS (
+    SELECT
+        *,
+        lag(date) OVER member_series AS prior_date,
+        lag(weight_pct) OVER member_series AS prior_weight
+    FROM weights
+    WINDOW member_series AS (PARTITION BY universe, ticker ORDER BY date)
+),
+
 -- Today's return of each member that had a weight on the previous trading date.
 returns_on_prior_weights AS (
     SELECT
@@ -90,14 +111,10 @@ returns_on_prior_weights AS (
         calendar.date,
         today.ticker,
         today.ret_1d,
-        prior.weight_pct AS prior_weight
+        today.prior_weight
     FROM calendar
-    JOIN weights AS today USING (universe, date)
-    JOIN weights AS prior
-        ON prior.universe = calendar.universe
-        AND prior.date = calendar.previous_date
-        AND prior.ticker = today.ticker
-    WHERE today.ret_1d IS NOT NULL
+    JOIN weights_with_prior AS today USING (universe, date)
+    WHERE today.ret_1d IS NOT NULL AND today.prior_date = calendar.previous_date
 ),
 
 prior_totals AS (

@@ -80,7 +80,7 @@ def cached_market(
     if directory is None:
         return generate(members, years, seed, end)
     name = entry_name(members, years, seed, end)
-    market = _read(directory / name) if (directory / name).is_dir() else None
+    market = _read(directory / name)
     if market is None:
         shutil.rmtree(directory / name, ignore_errors=True)
         market = generate(members, years, seed, end)

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from orchestration.paths import PROJECT_ROOT
+from orchestration.peak_memory import peak_rss_mib
 from orchestration.sources.sample.source import DEFAULT_END
 from orchestration.warehouse.trading_calendar import nyse_sessions
 
@@ -32,20 +33,6 @@ class DailyRun:
     job_seconds: float
     peak_rss_mib: float
     step_seconds: dict[str, float]
-
-
-def status_mib(field: str) -> float:
-    """A memory figure of /proc/self/status (VmRSS, VmHWM, ...) in MiB."""
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith(f"{field}:"))
-    return int(line.split()[1]) / 1024
-
-
-def peak_rss_mib() -> float:
-    """This process's peak RSS since it started its program (VmHWM). Not ru_maxrss: Linux
-    carries that over from the parent through fork and exec, so a worker started by a
-    bench that once held gigabytes would report the bench's peak."""
-    return status_mib("VmHWM")
 
 
 def last_two_sessions(end: date = DEFAULT_END) -> tuple[date, date]:
@@ -86,13 +73,13 @@ def measure(warehouse: Path, members: int, years: int, through: date) -> DailyRu
     )
 
 
-def measure_run(warehouse: Path, **settings: str) -> DailyRun:
+def measure_run(warehouse: Path, worker_module: str = "bench.daily", **settings: str) -> DailyRun:
     """One run of the job in a subprocess into `warehouse`, configured by the CAPGAP_*
-    `settings`."""
+    `settings`; `worker_module` runs it and prints what it measured."""
     env = {**os.environ, "CAPGAP_WAREHOUSE": str(warehouse), **settings}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "bench.daily"],
+        [sys.executable, "-m", worker_module],
         capture_output=True,
         text=True,
         check=False,

@@ -31,10 +31,12 @@ import duckdb
 import polars as pl
 
 from bench import breadth_pandas, breadth_polars
-from bench.daily import daily_report, peak_rss_mib, status_mib
+from bench.daily import daily_report
+from bench.fanout import fanout_report
 from bench.files_daily import files_report
 from orchestration.defs.resources import IndicatorSettings
 from orchestration.paths import DDL_DIR, PROJECT_ROOT
+from orchestration.peak_memory import peak_rss_mib, status_mib
 from orchestration.sources.base import FetchRequest
 from orchestration.sources.sample.source import DEFAULT_END, SampleSource
 from orchestration.warehouse.builds import build_candidate, build_scope, publish_candidate
@@ -70,6 +72,9 @@ class Size:
 
 
 SIZES = (Size("1x", 2_500, 10, 3), Size("4x", 10_000, 10, 3))
+# The fan-out's panel: ten times the default sample's members, in 8 buckets.
+FANOUT = Size("10x", 25_000, 10, 1)
+FANOUT_BUCKETS = 8
 
 
 @dataclass(frozen=True)
@@ -493,6 +498,13 @@ def main(sizes: tuple[Size, ...] = SIZES) -> None:
         print(f"... files source's evening run, {files.label}", flush=True)
         print()
         print("\n".join(files_report(Path(workdir), files.label, files.members, files.years)))
+        print(f"... fan-out, {FANOUT.label}", flush=True)
+        print()
+        workers = os.cpu_count() or 1
+        fanout = fanout_report(
+            Path(workdir), FANOUT.label, FANOUT.members, FANOUT.years, FANOUT_BUCKETS, workers
+        )
+        print("\n".join(fanout))
 
 
 if __name__ == "__main__":

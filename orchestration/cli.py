@@ -16,8 +16,12 @@ import os
 import re
 import sys
 import time
+from contextlib import ExitStack
 
 import dagster as dg
+
+# The results of an in-process run and of a run in its own processes share this base.
+from dagster._core.execution.execution_result import ExecutionResult
 
 from orchestration.sources.base import printable
 
@@ -49,7 +53,7 @@ def _advice(cause: str) -> str:
     return ""
 
 
-def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+def failure_lines(result: ExecutionResult) -> list[str]:
     """One line per failed step with its cause, or the run's own failure when no step ran
     (a resource that could not start: the warehouse locked by another run, say)."""
     steps = [e for e in result.all_events if e.is_step_failure]
@@ -70,7 +74,7 @@ def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def warning_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+def warning_lines(result: ExecutionResult) -> list[str]:
     """One line per asset check that failed without blocking anything; a check failing the
     same way on several assets (a stale calendar, say) is one line naming them."""
     assets_by_failure: dict[tuple[str, str], list[str]] = {}
@@ -85,6 +89,24 @@ def warning_lines(result: dg.ExecuteInProcessResult) -> list[str]:
     return lines
 
 
+def _execute(defs: dg.Definitions, instance: dg.DagsterInstance):
+    """Run the daily job: in this process, or with buckets, each step in its own process
+    (the job's multiprocess executor), the bucket steps in parallel."""
+    if not defs.resources["bucketing"].buckets:
+        job = defs.resolve_job_def("daily_refresh")
+        return job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=CONSOLE_AT_INFO
+        )
+    from orchestration.definitions import daily_refresh_job
+
+    return dg.execute_job(
+        dg.reconstructable(daily_refresh_job),
+        instance=instance,
+        raise_on_error=False,
+        run_config=CONSOLE_AT_INFO,
+    )
+
+
 def run() -> int:
     """Run the daily_refresh job in process and print the summary of the latest day."""
     from orchestration.defs.settings import SettingsError
@@ -97,12 +119,15 @@ def run() -> int:
     from orchestration.outputs.summary import latest_day_summary
 
     started = time.perf_counter()
-    job = defs.resolve_job_def("daily_refresh")
     keep_history = bool(os.environ.get("DAGSTER_HOME"))
-    instance = dg.DagsterInstance.get() if keep_history else dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=CONSOLE_AT_INFO
-    )
+    with ExitStack() as stack:
+        if keep_history:
+            instance = dg.DagsterInstance.get()
+        elif defs.resources["bucketing"].buckets:
+            instance = stack.enter_context(dg.DagsterInstance.local_temp())
+        else:
+            instance = dg.DagsterInstance.ephemeral()
+        result = _execute(defs, instance)
     elapsed = time.perf_counter() - started
     if not result.success:
         for line in failure_lines(result):

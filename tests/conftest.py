@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.definitions import defs
+from orchestration.definitions import defs, project_assets
 from orchestration.defs.settings import resources_from_env
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -36,7 +36,7 @@ def materialize_into(
     resources = resources_from_env({"CAPGAP_WAREHOUSE": str(warehouse), **env})
     run_config = {"resources": {"rebuild": {"config": rebuild}}} if rebuild else None
     return dg.materialize(
-        all_assets(),
+        project_assets(bucketed=bool(resources["bucketing"].buckets)),
         selection=selection,
         resources=resources,
         raise_on_error=raise_on_error,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,10 @@ from orchestration.warehouse.warehouse_file import (
     check_path,
     hold_run_lock,
 )
+
+# The steps that open the warehouse file carry this tag; the multiprocess executor runs one
+# of them at a time (DuckDB allows one writer), and the bucket steps beside them.
+WRITES_WAREHOUSE = {"capgap/writes": "warehouse"}
 
 
 class WarehouseBusy(dg.Failure):
@@ -115,6 +120,27 @@ class Warehouse(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+class Bucketing(dg.ConfigurableResource):
+    """Whether the per-ticker staging tables are built by bucket of tickers, in parallel.
+
+    `buckets` 0 builds them in the warehouse file. With `buckets` 1 or more, each bucket is
+    built by its own step (in parallel under the multiprocess executor, or on other
+    machines under a cluster's executor) into Parquet files under `dataset`, a directory
+    every worker reaches, and the warehouse holds views over those files. `workers` is how
+    many steps run at once on this machine; each worker's DuckDB uses `memory_limit` and
+    this machine's cores shared among the workers.
+    """
+
+    buckets: int = 0
+    dataset: str = ""
+    workers: int = 1
+    memory_limit: str = "384MB"
+
+    def threads(self) -> int:
+        """DuckDB threads for each worker: this machine's cores shared among its workers."""
+        return max(1, (os.cpu_count() or 1) // max(1, min(self.workers, self.buckets)))
 
 
 class MarketSource(dg.ConfigurableResource):

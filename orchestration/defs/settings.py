@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.defs.resources import (
+    Bucketing,
     IndicatorSettings,
     MarketSource,
     QualitySettings,
@@ -117,6 +118,12 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, object
             },
         ),
         "indicator_settings": IndicatorSettings(),
+        "bucketing": Bucketing(
+            buckets=_whole_number(env, "CAPGAP_BUCKETS", 0, least=0),
+            dataset=env.get("CAPGAP_DATASET", "").strip()
+            or str(Path(warehouse).parent / "dataset"),
+            workers=_whole_number(env, "CAPGAP_WORKERS", os.cpu_count() or 1, least=1),
+        ),
         "rebuild": RebuildSettings.configure_at_launch(),
         "quality_settings": QualitySettings(
             full_validation=_flag(env, "CAPGAP_FULL_VALIDATION"),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
+import polars as pl
 
 from orchestration.warehouse.contracts import Model, load_models
 from orchestration.warehouse.transactions import transaction
@@ -42,15 +43,26 @@ def candidate_table(model: Model) -> str:
     return f"{model.table}__candidate"
 
 
+def relation_type(con: duckdb.DuckDBPyConnection, model: Model) -> str | None:
+    """How the model's table is published: `BASE TABLE`, `VIEW` (over its buckets), or
+    None when it is not."""
+    rows = con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_schema = ? AND table_name = ?",
+        [model.layer, model.name],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
 def is_published(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
     """Whether the model's table exists in the warehouse."""
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = ? AND table_name = ?",
-            [model.layer, model.name],
-        ).fetchall()[0][0]
-    )
+    return relation_type(con, model) is not None
+
+
+def _drop(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Drop the published table or view, if there is one."""
+    kind = "VIEW" if relation_type(con, model) == "VIEW" else "TABLE"
+    con.execute(f"DROP {kind} IF EXISTS {model.table}")
 
 
 def consumed_through(con: duckdb.DuckDBPyConnection, model: Model) -> datetime | None:
@@ -179,10 +191,36 @@ def publish_candidate(
             _hand_on(con, model, _changed_rows(model, is_published(con, model)))
         elif build is not None:
             _hand_on(con, model, "SELECT ticker, rebuild_from FROM rebuild_scope")
-        con.execute(f"DROP TABLE IF EXISTS {model.table}")
+        _drop(con, model)
         con.execute(f"ALTER TABLE {candidate_table(model)} RENAME TO {model.name}")
         if build is not None:
             _record_build(con, model, build)
+
+
+def publish_view(
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    settings: Settings,
+    layout: Mapping[str, str],
+    build: Build,
+    rows_sql: str,
+    rebuilt: pl.DataFrame,
+) -> None:
+    """Publish the table as a view over `rows_sql` (its bucketed files), in one
+    transaction with the `settings` and bucket `layout` it was built with, its build, and
+    the rows it rebuilt (`rebuilt`: ticker, rebuild_from) handed on to its readers."""
+    with transaction(con):
+        _record_settings(con, model, settings)
+        con.executemany(
+            "INSERT INTO meta.settings VALUES (?, ?, ?)",
+            [(model.table, name, value) for name, value in layout.items()],
+        )
+        con.register("rebuilt_rows", rebuilt)
+        _hand_on(con, model, "SELECT ticker, rebuild_from FROM rebuilt_rows")
+        con.unregister("rebuilt_rows")
+        _drop(con, model)
+        con.execute(f"CREATE VIEW {model.table} AS SELECT * FROM {rows_sql}")
+        _record_build(con, model, build)
 
 
 def _in_scope(model: Model, alias: str) -> str:

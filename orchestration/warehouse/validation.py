@@ -163,7 +163,8 @@ def _chunk_key(checks: list[Check]) -> str:
     return f"hash({', '.join(dict.fromkeys(compared))})" if compared else f"hash({ROW_ID})"
 
 
-def _merge_chunks(check: Check, parts: list[Outcome]) -> Outcome:
+def merge_outcomes(check: Check, parts: list[Outcome]) -> Outcome:
+    """One check's outcomes on parts of the rows (chunks, buckets), as one outcome."""
     failing = [row for part in parts for row in part.failing_rows]
     values = {row: value for part in parts for row, value in part.failing_values.items()}
     return Outcome(
@@ -228,7 +229,7 @@ def _row_check_outcomes(
     finally:
         gc.unfreeze()
         con.execute("DROP TABLE IF EXISTS rows_under_check")
-    return [_merge_chunks(check, [part[i] for part in parts]) for i, check in enumerate(checks)]
+    return [merge_outcomes(check, [part[i] for part in parts]) for i, check in enumerate(checks)]
 
 
 def run_checks(

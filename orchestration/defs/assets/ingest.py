@@ -10,6 +10,7 @@ import polars as pl
 from orchestration.defs.check_results import check_result, check_specs
 from orchestration.defs.metadata import table_metadata
 from orchestration.defs.resources import (
+    WRITES_WAREHOUSE,
     IndicatorSettings,
     MarketSource,
     QualitySettings,
@@ -183,6 +184,7 @@ def _check_results(con, report: LoadReport) -> list[dg.AssetCheckResult]:
         )
         for table, contract in raw_contracts().items()
     ],
+    op_tags=WRITES_WAREHOUSE,
     check_specs=[
         spec
         for table, contract in raw_contracts().items()

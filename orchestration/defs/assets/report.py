@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.assets.transform import mart_asset_keys
-from orchestration.defs.resources import Warehouse
+from orchestration.defs.resources import WRITES_WAREHOUSE, Warehouse
 from orchestration.outputs.tape.render import write_tape
 
 
@@ -14,6 +14,7 @@ from orchestration.outputs.tape.render import write_tape
     deps=mart_asset_keys(),
     group_name="reports",
     kinds={"html", "duckdb"},
+    op_tags=WRITES_WAREHOUSE,
     description=(
         "Today's tape: the daily note on small caps against large for the latest date of "
         "the marts (headline, regime, returns, breadth, the three watch signals, the three "

@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.assets.transform import mart_asset_keys
-from orchestration.defs.resources import Warehouse
+from orchestration.defs.resources import WRITES_WAREHOUSE, Warehouse
 from orchestration.outputs.serving_file import (
     STORAGE_VERSION,
     VIEWS_SCHEMA,
@@ -19,6 +19,7 @@ from orchestration.outputs.serving_file import (
     deps=mart_asset_keys(),
     group_name="serving",
     kinds={"duckdb"},
+    op_tags=WRITES_WAREHOUSE,
     description=(
         "A read-only copy of the marts and the analyst views (sql/views) in its own DuckDB "
         "file beside the warehouse (capgap.duckdb -> capgap_serving.duckdb), for analysts "

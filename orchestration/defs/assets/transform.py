@@ -14,14 +14,17 @@ from dataclasses import replace
 import dagster as dg
 import duckdb
 
+from orchestration.defs.assets.buckets import bucketed_staging
 from orchestration.defs.check_results import check_result, check_specs, failure_summary
 from orchestration.defs.metadata import load_metadata, plots, row_changes, table_metadata
 from orchestration.defs.resources import (
+    WRITES_WAREHOUSE,
     IndicatorSettings,
     QualitySettings,
     RebuildSettings,
     Warehouse,
 )
+from orchestration.warehouse.buckets import bucketed_models
 from orchestration.warehouse.builds import (
     Build,
     build_candidate,
@@ -32,6 +35,7 @@ from orchestration.warehouse.builds import (
     is_published,
     publish_candidate,
     publish_rebuilt_rows,
+    relation_type,
     rows_in_scope,
 )
 from orchestration.warehouse.contracts import Model, load_models, mart_models
@@ -70,7 +74,8 @@ def _plan_build(
     in full when asked to, or to check every row."""
     if model.incremental_by is None:
         return None, {}
-    everything = rebuild.full or quality.full_validation
+    # A table published as a view over buckets is rebuilt whole into the warehouse file.
+    everything = rebuild.full or quality.full_validation or relation_type(con, model) == "VIEW"
     since = None if everything else consumed_through(con, model)
     loaded = consumable_through(con, model)
     tickers, earliest = build_scope(con, model, since, rebuild.rebuild_from())
@@ -95,6 +100,7 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
         kinds={"duckdb", "sql"},
         metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```")},
         check_specs=check_specs(key, model.checks),
+        op_tags=WRITES_WAREHOUSE,
     )
     def _build(
         context: dg.AssetExecutionContext,
@@ -153,6 +159,11 @@ def mart_asset_keys() -> list[dg.AssetKey]:
     return [_asset_key(model.table) for model in mart_models()]
 
 
-def model_assets() -> list[dg.AssetsDefinition]:
-    """One asset per model, staging then marts."""
-    return [model_asset(model) for model in load_models()]
+def model_assets(bucketed: bool = False) -> list[dg.AssetsDefinition]:
+    """One asset per model, staging then marts; `bucketed`: the per-ticker staging models
+    as one asset built by bucket of tickers (see `buckets.py`)."""
+    if not bucketed:
+        return [model_asset(model) for model in load_models()]
+    by_bucket = {model.table for model in bucketed_models()}
+    singles = [model_asset(model) for model in load_models() if model.table not in by_bucket]
+    return [*singles, bucketed_staging()]

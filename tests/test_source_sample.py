@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import exchange_calendars as xcals
+import numpy as np
 import polars as pl
 import pytest
 
 from orchestration.sources.base import RATE_SERIES, RAW_SCHEMAS, FetchRequest, RawBatch
 from orchestration.sources.sample.source import SampleSource
+from orchestration.sources.sample.universe import fitting_lengths, make_tickers
 from orchestration.warehouse.contracts import raw_contracts
 
 END = date(2026, 11, 20)
@@ -449,3 +452,13 @@ def test_mega_cap_weights_grow_while_small_caps_lag(medium: RawBatch) -> None:
 
     assert months.filter(lagging)["gain"].mean() > months.filter(~lagging)["gain"].mean()
     assert weight["weight"][-1] > weight["weight"][0]
+
+
+def test_tickers_are_unique_even_when_a_length_runs_out_of_symbols() -> None:
+    """A 25,000-member panel wants 1,250 two-letter large caps from 676 symbols: those
+    beyond 3/4 of them (507) get three letters; lengths with room keep their companies."""
+    lengths = np.array([2] * 1_250 + [3] * 10)
+    tickers = make_tickers(lengths, np.random.default_rng(7))
+    assert len(set(tickers)) == len(tickers)
+    assert sorted(Counter(len(t) for t in tickers).items()) == [(2, 507), (3, 753)]
+    assert (fitting_lengths(np.array([2] * 100 + [4] * 5)) == [2] * 100 + [4] * 5).all()

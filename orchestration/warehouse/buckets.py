@@ -138,7 +138,9 @@ def _copy(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
     partial.replace(target)
 
 
-def _published_as(con: duckdb.DuckDBPyConnection, model: Model, dataset: Path, buckets: int):
+def _published_as(
+    con: duckdb.DuckDBPyConnection, model: Model, dataset: Path, buckets: int
+) -> bool:
     """Whether the table is published as a view over these buckets of this dataset."""
     if relation_type(con, model) != "VIEW":
         return False

@@ -170,9 +170,25 @@ def unique_draws(
     return np.array(out)
 
 
+def fitting_lengths(lengths: np.ndarray) -> np.ndarray:
+    """The lengths with each length's companies beyond 3/4 of its symbols moved one letter
+    longer: the 676 two-letter symbols cannot name the 1,250 two-letter large companies of
+    a 25,000-member panel. Lengths that fit are unchanged."""
+    fitted = lengths.copy()
+    length = int(fitted.min())
+    while length <= fitted.max():
+        taken = sum(len(symbol) == length for symbol in FUND_SYMBOLS)
+        room = (len(LETTERS) ** length - taken) * 3 // 4
+        fitted[np.flatnonzero(fitted == length)[room:]] = length + 1
+        length += 1
+    return fitted
+
+
 def make_tickers(lengths: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Unique ticker-like symbols of the given lengths, avoiding the fund symbols."""
+    """Unique ticker-like symbols of the given lengths (or one letter longer where a
+    length has run out, see `fitting_lengths`), avoiding the fund symbols."""
     weights = LETTER_WEIGHTS / LETTER_WEIGHTS.sum()
+    lengths = fitting_lengths(lengths)
     by_length: dict[int, Iterator[str]] = {}
     for length in np.unique(lengths):
         wanted = int((lengths == length).sum())

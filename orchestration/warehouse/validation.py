@@ -23,6 +23,7 @@ import duckdb
 ROW_ID = "_row"
 SAMPLE_ROWS = 5
 CHUNK_ROWS = 500_000
+CHUNK = "_chunk"
 UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 
 
@@ -218,10 +219,16 @@ def _row_check_outcomes(
     try:
         (rows,) = con.execute("SELECT count(*) FROM rows_under_check").fetchall()[0]
         chunks = max(1, -(-rows // CHUNK_ROWS))
-        key = _chunk_key(checks)
+        # The rows are stored in chunk order, so each chunk reads only its own row groups
+        # (a first build of a large panel has hundreds of chunks).
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE chunked_rows AS SELECT *, "
+            f"{_chunk_key(checks)} % {chunks} AS {CHUNK} FROM rows_under_check ORDER BY {CHUNK}"
+        )
+        con.execute("DROP TABLE rows_under_check")
         parts = []
         for chunk in range(chunks):
-            chunk_sql = f"SELECT * FROM rows_under_check WHERE {key} % {chunks} = {chunk}"
+            chunk_sql = f"SELECT * EXCLUDE ({CHUNK}) FROM chunked_rows WHERE {CHUNK} = {chunk}"
             frame = con.sql(chunk_sql).to_arrow_table().to_pandas()
             parts.append(_outcomes(frame, checks, suite_name))
             del frame
@@ -229,6 +236,7 @@ def _row_check_outcomes(
     finally:
         gc.unfreeze()
         con.execute("DROP TABLE IF EXISTS rows_under_check")
+        con.execute("DROP TABLE IF EXISTS chunked_rows")
     return [merge_outcomes(check, [part[i] for part in parts]) for i, check in enumerate(checks)]
 
 

@@ -70,10 +70,19 @@ def differences(single: Path, fanned: Path) -> list[str]:
 
 
 def fanout_report(
-    workdir: Path, label: str, members: int, years: int, buckets: int, workers: int
+    workdir: Path,
+    label: str,
+    members: int,
+    years: int,
+    buckets: int,
+    workers: int,
+    memory_limit: str,
 ) -> list[str]:
-    """A first build on one node and by buckets; the figures and the comparison."""
+    """A first build on one node and by buckets, the warehouse's DuckDB given
+    `memory_limit` in both (each bucket worker keeps its own 384 MB); the figures and the
+    comparison."""
     sample = {
+        "CAPGAP_MEMORY_LIMIT": memory_limit,
         "CAPGAP_SAMPLE_MEMBERS": str(members),
         "CAPGAP_SAMPLE_YEARS": str(years),
         "CAPGAP_SAMPLE_CACHE": str(workdir / "sample-cache"),
@@ -93,7 +102,8 @@ def fanout_report(
     bucket_seconds = [fan.step_seconds[s] for s in steps]
     return [
         f"fan-out, {label} ({members} x {years}y): a first build on one node, then by "
-        f"{buckets} buckets on {workers} workers ({os.cpu_count()} cores)",
+        f"{buckets} buckets on {workers} workers ({os.cpu_count()} cores); the warehouse's "
+        f"DuckDB {memory_limit}, each bucket worker's 384 MB",
         f"{equal}: every staging and mart table of the two warehouses compared row for row"
         + "".join(f"\n  {line}" for line in found),
         f"price_series + member_prices: one node {one_part:.1f} s; by buckets "

@@ -136,6 +136,9 @@ def test_a_run_lists_its_warnings_under_the_summary(tmp_path):
         ),
         ({"CAPGAP_WAREHOUSE": ""}, "the warehouse must be a file"),
         ({"CAPGAP_WAREHOUSE": ":memory:"}, "the warehouse must be a file"),
+        ({"CAPGAP_MEMORY_LIMIT": "lots"}, "CAPGAP_MEMORY_LIMIT='lots' is not a memory size"),
+        ({"CAPGAP_BUCKETS": "-1"}, "CAPGAP_BUCKETS=-1 must be at least 0"),
+        ({"CAPGAP_WORKERS": "0"}, "CAPGAP_WORKERS=0 must be at least 1"),
     ],
 )
 def test_settings_are_checked_before_the_run(tmp_path, env, says):

@@ -35,6 +35,8 @@ from orchestration.warehouse.warehouse_file import (
 # The steps that open the warehouse file carry this tag; the multiprocess executor runs one
 # of them at a time (DuckDB allows one writer), and the bucket steps beside them.
 WRITES_WAREHOUSE = {"capgap/writes": "warehouse"}
+# How much memory each DuckDB connection may use before it spills to disk.
+DEFAULT_MEMORY_LIMIT = "384MB"
 
 
 class WarehouseBusy(dg.Failure):
@@ -56,7 +58,7 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str
     lock_wait_seconds: float = 60.0
-    memory_limit: str = "384MB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     _run_lock: IO[str] | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -136,7 +138,7 @@ class Bucketing(dg.ConfigurableResource):
     buckets: int = 0
     dataset: str = ""
     workers: int = 1
-    memory_limit: str = "384MB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     def threads(self) -> int:
         """DuckDB threads for each worker: this machine's cores shared among its workers."""

@@ -7,11 +7,13 @@ A variable that does not parse, or settings that contradict each other, raise
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 from orchestration.defs.resources import (
+    DEFAULT_MEMORY_LIMIT,
     Bucketing,
     IndicatorSettings,
     MarketSource,
@@ -24,6 +26,7 @@ from orchestration.warehouse.warehouse_file import WarehouseFileError, check_pat
 
 DEFAULT_WAREHOUSE = "data/capgap.duckdb"
 SOURCES = ("sample", "files", "yahoo")
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 # The live source's endpoints and User-Agent: MarketSource field, environment variable.
 ENDPOINT_VARIABLES = {
     "sp500_url": "CAPGAP_SP500_URL",
@@ -67,6 +70,15 @@ def _date(env: Mapping[str, str], name: str, default: str) -> str:
         ) from None
 
 
+def _memory_size(env: Mapping[str, str], name: str, default: str) -> str:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not MEMORY_SIZE.fullmatch(text):
+        raise SettingsError(f"{name}={text!r} is not a memory size; write e.g. {default} or 4GB")
+    return text
+
+
 def _flag(env: Mapping[str, str], name: str) -> bool:
     """A yes/no variable: unset, empty, 0 or false is no."""
     return env.get(name, "").strip().lower() not in ("", "0", "false")
@@ -97,7 +109,10 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, object
     except WarehouseFileError as error:
         raise SettingsError(str(error)) from None
     return {
-        "warehouse": Warehouse(path=warehouse),
+        "warehouse": Warehouse(
+            path=warehouse,
+            memory_limit=_memory_size(env, "CAPGAP_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        ),
         "market_source": MarketSource(
             kind=_source_kind(env),
             files_dir=env.get("CAPGAP_FILES_DIR", "").strip(),

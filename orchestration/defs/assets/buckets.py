@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.assets import table_asset_key
 from orchestration.defs.check_results import check_result, check_specs, failure_summary
 from orchestration.defs.metadata import load_metadata, table_metadata
 from orchestration.defs.resources import (
@@ -31,10 +32,6 @@ from orchestration.warehouse.buckets import (
     plan_buckets,
     publish_buckets,
 )
-
-
-def _key(table: str) -> dg.AssetKey:
-    return dg.AssetKey(table.split("."))
 
 
 def plan_buckets_op(inputs: list[str]) -> dg.OpDefinition:
@@ -95,7 +92,7 @@ def build_bucket_op(context: dg.OpExecutionContext, task: BucketTask) -> BucketO
 def _outs() -> dict[str, dg.Out]:
     outs = {model.name: dg.Out(dg.Nothing) for model in bucketed_models()}
     for model in bucketed_models():
-        for spec in check_specs(_key(model.table), model.checks):
+        for spec in check_specs(table_asset_key(model.table), model.checks):
             outs[spec.get_python_identifier()] = dg.Out(dg.Nothing)
     return outs
 
@@ -114,7 +111,8 @@ def publish_buckets_op(
     for model in bucketed_models():
         merged = merged_checks(outcomes, model.table)
         scope = f"the rebuilt rows of {len(outcomes)} buckets"
-        results += [check_result(_key(model.table), outcome, scope) for outcome in merged]
+        key = table_asset_key(model.table)
+        results += [check_result(key, outcome, scope) for outcome in merged]
         failed += [(model.table, o) for o in merged if o.check.blocking and not o.success]
     if failed:
         yield from results
@@ -149,13 +147,15 @@ def bucketed_staging() -> dg.AssetsDefinition:
     models = bucketed_models()
     built = {model.table for model in models}
     upstream = sorted({dep for model in models for dep in model.depends_on} - built)
-    specs = [spec for model in models for spec in check_specs(_key(model.table), model.checks)]
+    specs = [
+        spec for model in models for spec in check_specs(table_asset_key(model.table), model.checks)
+    ]
 
     @dg.graph_multi_asset(
         name="bucketed_staging",
         outs={
             model.name: dg.AssetOut(
-                key=_key(model.table),
+                key=table_asset_key(model.table),
                 group_name=model.layer,
                 description=(
                     f"{model.description}\n\nGrain: {model.grain}. Key: {', '.join(model.key)}. "
@@ -167,7 +167,9 @@ def bucketed_staging() -> dg.AssetsDefinition:
             for model in models
         },
         ins={
-            table.replace(".", "__"): dg.AssetIn(key=_key(table), dagster_type=dg.Nothing)
+            table.replace(".", "__"): dg.AssetIn(
+                key=table_asset_key(table), dagster_type=dg.Nothing
+            )
             for table in upstream
         },
         check_specs=specs,

@@ -14,6 +14,7 @@ from dataclasses import replace
 import dagster as dg
 import duckdb
 
+from orchestration.defs.assets import table_asset_key
 from orchestration.defs.assets.buckets import bucketed_staging
 from orchestration.defs.check_results import check_result, check_specs, failure_summary
 from orchestration.defs.metadata import load_metadata, plots, row_changes, table_metadata
@@ -40,10 +41,6 @@ from orchestration.warehouse.builds import (
 )
 from orchestration.warehouse.contracts import Model, load_models, mart_models
 from orchestration.warehouse.validation import run_checks
-
-
-def _asset_key(table: str) -> dg.AssetKey:
-    return dg.AssetKey(table.split("."))
 
 
 def _rows_to_check(
@@ -90,11 +87,11 @@ def _plan_build(
 
 def model_asset(model: Model) -> dg.AssetsDefinition:
     """An asset that builds, checks and publishes the model's table."""
-    key = _asset_key(model.table)
+    key = table_asset_key(model.table)
 
     @dg.asset(
         key=key,
-        deps=[_asset_key(dep) for dep in model.depends_on],
+        deps=[table_asset_key(dep) for dep in model.depends_on],
         group_name=model.layer,
         description=f"{model.description}\n\nGrain: {model.grain}. Key: {', '.join(model.key)}.",
         kinds={"duckdb", "sql"},
@@ -156,7 +153,7 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
 
 def mart_asset_keys() -> list[dg.AssetKey]:
     """The asset keys of the marts, what the serving file and the reports are built from."""
-    return [_asset_key(model.table) for model in mart_models()]
+    return [table_asset_key(model.table) for model in mart_models()]
 
 
 def model_assets(bucketed: bool = False) -> list[dg.AssetsDefinition]:
